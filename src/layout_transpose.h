@@ -1,0 +1,12 @@
+// Transposes between channels-first (C, P) and channels-last (P, C) planes, in cache-sized blocks.
+#pragma once
+
+#include <cstdint>
+
+namespace dcn {
+
+// dst[p * dst_stride + c] = src[c * src_stride + p] for c < channels, p < pixels.
+void transpose_plane(const float* src, int64_t src_stride, int64_t channels, int64_t pixels, float* dst,
+                     int64_t dst_stride);
+
+}  // namespace dcn

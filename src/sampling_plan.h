@@ -1,0 +1,65 @@
+// The bilinear sampling plan: for one image n and a tile of output pixels, every (offset group g, tap k,
+// pixel q) sample is resolved once into four corner pointers and four weights (bilinear weight times mask).
+// Every input channel of offset group g reuses that entry, so the per-channel work is four loads and four
+// multiply-adds of contiguous channel vectors (the input is channels-last, see deform_conv_forward.cpp).
+//
+// Corners outside the input point at a row of zeros instead of carrying a flag, so the gather kernel has no
+// branch. The bilinear rule is exactly torchvision's (../shared/SEMANTICS.md):
+//   a sample with y <= -1, y >= H, x <= -1 or x >= W is 0; otherwise the four corners around (y, x), each
+//   counted as 0 when it lies outside [0, H-1] x [0, W-1].
+#pragma once
+
+#include <cstdint>
+
+#include "conv_params.h"
+
+namespace dcn {
+
+// One resolved sample.
+struct BilinearSample {
+  const float* corner[4];  // (y0, x0), (y0, x0+1), (y0+1, x0), (y0+1, x0+1): pixel rows of C_in floats
+  float weight[4];         // bilinear weights, mask included
+};
+
+// Where a sample falls, before any pointer is formed; shared by the forward plan and the gradients.
+struct SamplePoint {
+  bool inside;    // false: the sample is 0 (outside the window, or a NaN coordinate)
+  bool is_nan;    // the offset was NaN: the sample is NaN, as in torchvision's CPU kernel on x86
+  int64_t y0, x0; // top-left corner (valid when inside)
+  float ly, lx;   // fractional parts: y = y0 + ly, x = x0 + lx
+};
+
+inline SamplePoint locate_sample(float y, float x, int64_t height, int64_t width) {
+  SamplePoint s{};
+  s.is_nan = (y != y) || (x != x);
+  // The comparisons are false for NaN, and infinities fall outside: no float-to-int conversion of them.
+  s.inside = y > -1.0f && y < static_cast<float>(height) && x > -1.0f && x < static_cast<float>(width);
+  if (s.inside) {
+    const float fy = __builtin_floorf(y), fx = __builtin_floorf(x);
+    s.y0 = static_cast<int64_t>(fy);
+    s.x0 = static_cast<int64_t>(fx);
+    s.ly = y - fy;
+    s.lx = x - fx;
+  }
+  return s;
+}
+
+// Strided view of the offset and mask tensors, so one plan builder serves both conventions and both data
+// formats. Element (n, channel, pixel) of a tensor lives at base[n*batch_stride + channel*channel_stride +
+// pixel*pixel_stride].
+struct OffsetView {
+  const float* offset = nullptr;
+  int64_t offset_batch_stride = 0, offset_channel_stride = 0, offset_pixel_stride = 0;
+  const float* mask = nullptr;  // null: no mask (DCNv1)
+  int64_t mask_batch_stride = 0, mask_channel_stride = 0, mask_pixel_stride = 0;
+};
+
+// Builds the view for a validated call (mask may be null; for MindSpore the mask is read from offset).
+OffsetView make_offset_view(const ConvParams& params, const float* offset, const float* mask);
+
+// Fills plan[(g * taps + k) * count + q] for pixels [first_pixel, first_pixel + count) of image n.
+// image: image n in NHWC (H*W rows of C_in floats); zero_row: C_in zeros.
+void build_sampling_plan(const ConvParams& params, const OffsetView& offsets, int64_t n, int64_t first_pixel,
+                         int64_t count, const float* image, const float* zero_row, BilinearSample* plan);
+
+}  // namespace dcn

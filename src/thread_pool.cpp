@@ -1,0 +1,63 @@
+#include "thread_pool.h"
+
+namespace dcn {
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  for (std::thread& t : workers_) t.join();
+}
+
+void ThreadPool::run_items(int thread_index) {
+  for (int64_t item = next_item_.fetch_add(1); item < count_; item = next_item_.fetch_add(1)) {
+    (*task_)(item, thread_index);
+  }
+}
+
+void ThreadPool::worker_loop(int thread_index) {
+  uint64_t seen = 0;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+      if (stopping_) return;
+      seen = generation_;
+    }
+    run_items(thread_index);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--busy_workers_ == 0) work_done_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, int)>& task) {
+  if (count <= 0) return;
+  std::lock_guard<std::mutex> call_lock(call_mutex_);
+  if (workers_.empty() || count == 1) {
+    for (int64_t i = 0; i < count; ++i) task(i, 0);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    task_ = &task;
+    count_ = count;
+    next_item_.store(0);
+    busy_workers_ = static_cast<int>(workers_.size());
+    ++generation_;
+  }
+  work_ready_.notify_all();
+  run_items(0);
+  std::unique_lock<std::mutex> lock(mutex_);
+  work_done_.wait(lock, [&] { return busy_workers_ == 0; });
+  task_ = nullptr;
+}
+
+}  // namespace dcn

@@ -1,0 +1,47 @@
+#include "weight_packing.h"
+
+#include <algorithm>
+
+#include "checked_math.h"
+
+namespace dcn {
+
+int64_t panels_per_group(const ConvParams& p, size_t nr) {
+  return (p.out_channels_per_group() + static_cast<int64_t>(nr) - 1) / static_cast<int64_t>(nr);
+}
+
+int64_t packed_panel_floats(const ConvParams& p, size_t nr) {
+  const int64_t reduction = checked_mul(p.taps(), p.in_channels_per_group());
+  return reduction < 0 ? -1 : checked_mul(checked_add(reduction, 1), static_cast<int64_t>(nr));
+}
+
+int64_t packed_weight_floats(const ConvParams& p, size_t nr) {
+  const int64_t panel = packed_panel_floats(p, nr);
+  return panel < 0 ? -1 : checked_product({p.groups, panels_per_group(p, nr), panel});
+}
+
+void pack_weights(const ConvParams& p, size_t nr, const float* weight, const float* bias, float* packed) {
+  const int64_t taps = p.taps(), cg_in = p.in_channels_per_group(), cg_out = p.out_channels_per_group();
+  const int64_t panels = panels_per_group(p, nr);
+  const int64_t nr64 = static_cast<int64_t>(nr);
+  float* dst = packed;
+  for (int64_t gw = 0; gw < p.groups; ++gw) {
+    for (int64_t panel = 0; panel < panels; ++panel) {
+      const int64_t co0 = gw * cg_out + panel * nr64;
+      const int64_t width = std::min(nr64, (gw + 1) * cg_out - co0);
+      for (int64_t r = 0; r < nr64; ++r) dst[r] = (r < width && bias) ? bias[co0 + r] : 0.0f;
+      dst += nr;
+      for (int64_t tap = 0; tap < taps; ++tap) {
+        for (int64_t c = 0; c < cg_in; ++c) {
+          for (int64_t r = 0; r < nr64; ++r) {
+            // weight[co][c][tap] with co = co0 + r
+            dst[r] = r < width ? weight[((co0 + r) * cg_in + c) * taps + tap] : 0.0f;
+          }
+          dst += nr;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace dcn

@@ -1,0 +1,21 @@
+// Weight packing for the GEMM micro-kernel: per weight group, panels of NR output channels, each panel
+// NR bias values followed by one row of NR weights per reduction index kk = tap * (C_in/groups) + c'
+// (the order of the column tile, see deform_conv_forward.cpp). The last panel of a group is zero-padded.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "conv_params.h"
+
+namespace dcn {
+
+// Floats of one packed panel and of all packed weights (-1 on overflow).
+int64_t packed_panel_floats(const ConvParams& params, size_t nr);
+int64_t packed_weight_floats(const ConvParams& params, size_t nr);
+int64_t panels_per_group(const ConvParams& params, size_t nr);
+
+// weight: (C_out, C_in/groups, kh, kw); bias may be null.
+void pack_weights(const ConvParams& params, size_t nr, const float* weight, const float* bias, float* packed);
+
+}  // namespace dcn
