@@ -1,0 +1,153 @@
+// The embind glue: the only file that knows about JavaScript. It converts a plain JS arguments object into
+// a dcn::ConvRequest, calls the core, and answers with a plain object { ok, errorKind, message, ... }.
+// Tensors are passed as byte addresses in the module's heap; the JS layer (bindings/js/) copies them in and
+// out. No exceptions cross this boundary: a rejected call is an answer, not a throw.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "deformconv.h"
+
+using emscripten::val;
+
+namespace {
+
+// ---------------------------------------------------------------- arguments in
+std::vector<int64_t> int_list(const val& v) {
+  std::vector<int64_t> out;
+  if (v.isUndefined() || v.isNull()) return out;
+  for (double d : emscripten::convertJSArrayToNumberVector<double>(v)) out.push_back(static_cast<int64_t>(d));
+  return out;
+}
+
+// args: { convention: 'torchvision'|'mindspore', dataFormat: 'NCHW'|'NHWC', inputShape, weightShape,
+//         offsetShape, maskShape (null: none), biasShape (null: none), stride, padding, dilation,
+//         kernelSize, groups, offsetGroups, modulated, gradOutputShape (backward only) }
+// The JS layer has already checked types and that every number is an integer in range.
+dcn::ConvRequest request_from(const val& args) {
+  dcn::ConvRequest r;
+  r.convention = args["convention"].as<std::string>() == "mindspore" ? dcn::Convention::kMindSpore
+                                                                     : dcn::Convention::kTorchvision;
+  r.data_format = args["dataFormat"].as<std::string>() == "NHWC" ? dcn::DataFormat::kNHWC : dcn::DataFormat::kNCHW;
+  r.input_shape = int_list(args["inputShape"]);
+  r.weight_shape = int_list(args["weightShape"]);
+  r.offset_shape = int_list(args["offsetShape"]);
+  r.has_mask = !(args["maskShape"].isNull() || args["maskShape"].isUndefined());
+  r.mask_shape = int_list(args["maskShape"]);
+  r.has_bias = !(args["biasShape"].isNull() || args["biasShape"].isUndefined());
+  r.bias_shape = int_list(args["biasShape"]);
+  r.stride = int_list(args["stride"]);
+  r.padding = int_list(args["padding"]);
+  r.dilation = int_list(args["dilation"]);
+  r.kernel_size = int_list(args["kernelSize"]);
+  if (!args["groups"].isUndefined()) r.groups = static_cast<int64_t>(args["groups"].as<double>());
+  if (!args["offsetGroups"].isUndefined()) r.offset_groups = static_cast<int64_t>(args["offsetGroups"].as<double>());
+  if (!args["modulated"].isUndefined()) r.modulated = args["modulated"].as<bool>();
+  r.grad_output_shape = int_list(args["gradOutputShape"]);
+  return r;
+}
+
+template <typename T>
+const T* pointer(const val& pointers, const char* name) {
+  const val v = pointers[name];
+  if (v.isUndefined() || v.isNull()) return nullptr;
+  return reinterpret_cast<const T*>(static_cast<uintptr_t>(v.as<double>()));
+}
+
+// ---------------------------------------------------------------- answers out
+val shape_array(const std::vector<int64_t>& shape) {
+  val out = val::array();
+  for (int64_t d : shape) out.call<void>("push", static_cast<double>(d));
+  return out;
+}
+
+val answer(const dcn::Status& status) {
+  val out = val::object();
+  out.set("ok", status.ok());
+  out.set("errorKind", std::string(status.kind_name()));
+  out.set("message", status.message());
+  return out;
+}
+
+val answer(const dcn::Status& status, const dcn::ConvParams& p, int threads) {
+  val out = answer(status);
+  if (!status.ok()) return out;
+  out.set("outputShape", shape_array(p.output_shape()));
+  out.set("outputElements", static_cast<double>(p.output_elements));
+  out.set("offsetGroups", static_cast<double>(p.offset_groups));
+  out.set("groups", static_cast<double>(p.groups));
+  out.set("flops", p.forward_flops());
+  out.set("workspaceBytes", static_cast<double>(dcn::forward_workspace_bytes(p, threads)));
+  return out;
+}
+
+// ---------------------------------------------------------------- the engine
+// One per createDeformConv() instance: owns the thread pool.
+class Engine {
+ public:
+  explicit Engine(int threads) : pool_(clamp_threads(threads)) {}
+
+  int threads() const { return pool_.threads(); }
+
+  // Validates a call and reports the output shape, so the JS layer can allocate before running.
+  val validate(const val& args) const {
+    dcn::ConvParams p;
+    const dcn::Status s = dcn::validate(request_from(args), &p);
+    return answer(s, p, threads());
+  }
+
+  // pointers: { input, weight, offset, mask, bias, output } heap byte addresses (mask, bias may be 0/null).
+  val forward(const val& args, const val& pointers) {
+    dcn::ConvParams p;
+    dcn::Status s = dcn::validate(request_from(args), &p);
+    if (!s.ok()) return answer(s);
+    dcn::ForwardTensors t;
+    t.input = pointer<float>(pointers, "input");
+    t.weight = pointer<float>(pointers, "weight");
+    t.offset = pointer<float>(pointers, "offset");
+    t.mask = p.convention == dcn::Convention::kTorchvision && p.use_mask ? pointer<float>(pointers, "mask") : nullptr;
+    t.bias = p.has_bias ? pointer<float>(pointers, "bias") : nullptr;
+    t.output = const_cast<float*>(pointer<float>(pointers, "output"));
+    s = dcn::deform_conv2d_forward(p, t, pool_);
+    return answer(s, p, threads());
+  }
+
+ private:
+  static int clamp_threads(int threads) {
+#ifdef DCN_WASM_THREADS
+    return threads < 1 ? 1 : threads;
+#else
+    (void)threads;
+    return 1;  // the SIMD-only build has no pthreads
+#endif
+  }
+  dcn::ThreadPool pool_;
+};
+
+bool has_threads() {
+#ifdef DCN_WASM_THREADS
+  return true;
+#else
+  return false;
+#endif
+}
+
+std::string simd_name() { return dcn::simd_name(); }
+std::string version() { return dcn::kVersion; }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(deformconv) {
+  emscripten::class_<Engine>("Engine")
+      .constructor<int>()
+      .function("threads", &Engine::threads)
+      .function("validate", &Engine::validate)
+      .function("forward", &Engine::forward);
+  emscripten::function("hasThreads", &has_threads);
+  emscripten::function("simdName", &simd_name);
+  emscripten::function("version", &version);
+}

@@ -1,0 +1,133 @@
+// Type declarations for deformconv-wasm (hand-written; shipped as dist/index.d.ts).
+
+/** A float32 tensor in row-major (C) order. */
+export interface Tensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** Anything accepted as a tensor: { data, shape }, or an onnxruntime-web Tensor ({ data, dims }). */
+export type TensorLike = { data: Float32Array; shape: readonly number[] } | { data: Float32Array; dims: readonly number[] };
+
+export interface CreateOptions {
+  /**
+   * 'auto' (default) picks the best backend available; 'wasm' forces WebAssembly.
+   * 'webgpu' is reserved for the WebGPU backend, which this version does not include yet: it rejects.
+   */
+  backend?: 'auto' | 'wasm' | 'webgpu';
+  /**
+   * Threads for the WebAssembly backend, the calling thread included. Default: logical cores
+   * (os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers). More than 1 needs
+   * SharedArrayBuffer: always in Node, only on cross-origin isolated pages in browsers.
+   */
+  threads?: number;
+  /** A GPUDevice to share with other libraries (WebGPU backend; accepted and unused in this version). */
+  gpuDevice?: unknown;
+  /**
+   * Which WebAssembly build to load: 'threads' (SIMD + pthreads), 'simd' (SIMD, one thread) or 'auto'
+   * (default: 'threads' when threads > 1 and SharedArrayBuffer is usable, else 'simd').
+   */
+  wasmBuild?: 'auto' | 'threads' | 'simd';
+}
+
+export interface Info {
+  /** The backend that runs the calls. */
+  backend: 'wasm' | 'webgpu';
+  /** Package version. */
+  version: string;
+  /** WebAssembly SIMD is in use (always true: both builds use it). */
+  simd: boolean;
+  /** The instruction set of the core's kernels: 'wasm-simd128'. */
+  simdInstructions: string;
+  /** Threads the WebAssembly backend runs, the calling thread included. */
+  threads: number;
+  /** The WebAssembly build that was loaded. */
+  wasmBuild: 'threads' | 'simd';
+  /** The WebGPU adapter in use, or null. */
+  webgpu: { adapter: string; isFallbackAdapter: boolean } | null;
+  /** Why 'auto' did not use WebGPU after a failure, or null. */
+  fallbackReason: string | null;
+}
+
+/** Padding: one value for all sides, [ph, pw], or [top, bottom, left, right]. */
+export type Padding = number | [number, number] | [number, number, number, number];
+
+export interface DeformConv2dOptions {
+  /** (C_out) */
+  bias?: TensorLike | null;
+  /** DCNv2 modulation, (N, offset_groups·kh·kw, Ho, Wo): a raw multiplier (no sigmoid). Omit for DCNv1. */
+  mask?: TensorLike | null;
+  /** number or [sh, sw]; default 1. */
+  stride?: number | [number, number];
+  /** default 0. */
+  padding?: Padding;
+  /** number or [dh, dw]; default 1. */
+  dilation?: number | [number, number];
+  /**
+   * Memory order of input, offset, mask and output: 'NCHW' (default) or 'NHWC' (channels-last, as in
+   * TensorFlow.js). The weight is always (C_out, C_in/groups, kh, kw).
+   */
+  dataFormat?: 'NCHW' | 'NHWC';
+}
+
+export interface DeformableConv2dOptions {
+  /** (C_out) */
+  bias?: TensorLike | null;
+  /** [1, 1, dh, dw]; default [1, 1, 1, 1]. */
+  dilations?: [number, number, number, number];
+  /** Weight groups; default 1. */
+  groups?: number;
+  /** Offset groups G; default 1. */
+  deformableGroups?: number;
+  /**
+   * true (default, DCNv2): the third block of offsets is the mask. false: DCNv1, the mask block is ignored
+   * (MindSpore itself rejects false).
+   */
+  modulated?: boolean;
+  /** As in DeformConv2dOptions. */
+  dataFormat?: 'NCHW' | 'NHWC';
+}
+
+export interface DeformConv {
+  /** The backend that was chosen. */
+  readonly backend: 'wasm' | 'webgpu';
+  /** What this instance runs on. */
+  info(): Info;
+  /**
+   * torchvision.ops.deform_conv2d(input, offset, weight, bias, stride, padding, dilation, mask).
+   * input (N, C_in, H, W); offset (N, 2·G·kh·kw, Ho, Wo) with (dy, dx) pairs; weight (C_out, C_in/groups, kh, kw).
+   * Groups and offset groups are inferred from the shapes. Resolves to (N, C_out, Ho, Wo).
+   * Rejects with TypeError (wrong kinds of value) or RangeError (shapes, sizes, parameters).
+   */
+  deformConv2d(input: TensorLike, offset: TensorLike, weight: TensorLike, options?: DeformConv2dOptions): Promise<Tensor>;
+  /**
+   * mindspore.ops.deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias, dilations,
+   * groups, deformable_groups, modulated). offsets (N, 3·G·kh·kw, Ho, Wo) = [dx block | dy block | mask block].
+   * strides [1, 1, sh, sw]; padding [top, bottom, left, right]. Resolves to (N, C_out, Ho, Wo).
+   */
+  deformableConv2d(
+    x: TensorLike,
+    weight: TensorLike,
+    offsets: TensorLike,
+    kernelSize: number | [number, number],
+    strides: [number, number, number, number],
+    padding: [number, number, number, number],
+    options?: DeformableConv2dOptions,
+  ): Promise<Tensor>;
+  /** Frees WebAssembly memory and ends worker threads. Later calls reject with an Error. Idempotent. */
+  dispose(): void;
+}
+
+/** Creates an instance (loads and instantiates the WebAssembly module). */
+export function createDeformConv(options?: CreateOptions): Promise<DeformConv>;
+
+/** Pure layout conversions (NCHW), no instance needed. Copies only: a round trip is exact. */
+export const layouts: {
+  /** torchvision (offset, mask or null for ones) -> MindSpore offsets (N, 3·G·kh·kw, Ho, Wo). */
+  toMindSpore(offset: TensorLike, mask: TensorLike | null, kernelSize: number | [number, number]): Tensor;
+  /** MindSpore offsets -> torchvision { offset (N, 2·G·kh·kw, Ho, Wo), mask (N, G·kh·kw, Ho, Wo) }. */
+  fromMindSpore(offsets: TensorLike, kernelSize: number | [number, number]): { offset: Tensor; mask: Tensor };
+};
+
+/** Package version. */
+export const version: string;

@@ -1,0 +1,75 @@
+// The two public conventions, turned into one description of a call for the core:
+//   { args: plain object for the core's validator (bindings/embind.cpp, request_from), tensors: { name: tensor } }
+// torchvision.ops.deform_conv2d(input, offset, weight, bias, stride, padding, dilation, mask)
+// mindspore.ops.deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias, dilations, groups,
+//                                 deformable_groups, modulated)
+import { checkOptions, dataFormatArg, describe, intArg, intList, tensorArg } from './tensors.js';
+
+const TORCHVISION_OPTIONS = ['bias', 'mask', 'stride', 'padding', 'dilation', 'dataFormat'];
+const MINDSPORE_OPTIONS = ['bias', 'dilations', 'groups', 'deformableGroups', 'modulated', 'dataFormat'];
+// What each tensor is called in the caller's convention, for messages.
+const TORCHVISION_NAMES = { input: 'input', offset: 'offset', weight: 'weight', mask: 'mask', bias: 'bias', gradOutput: 'gradOutput' };
+const MINDSPORE_NAMES = { ...TORCHVISION_NAMES, input: 'x', offset: 'offsets' };
+
+/** deformConv2d(input, offset, weight, options) */
+export function torchvisionCall(input, offset, weight, options, { gradOutput } = {}) {
+  const o = checkOptions(options, 'options', TORCHVISION_OPTIONS);
+  const tensors = {
+    input: tensorArg(input, 'input'),
+    offset: tensorArg(offset, 'offset'),
+    weight: tensorArg(weight, 'weight'),
+    mask: tensorArg(o.mask, 'mask', { optional: true }),
+    bias: tensorArg(o.bias, 'bias', { optional: true }),
+  };
+  if (gradOutput !== undefined) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
+  const args = {
+    convention: 'torchvision',
+    dataFormat: dataFormatArg(o.dataFormat),
+    inputShape: tensors.input.shape,
+    weightShape: tensors.weight.shape,
+    offsetShape: tensors.offset.shape,
+    maskShape: tensors.mask ? tensors.mask.shape : null,
+    biasShape: tensors.bias ? tensors.bias.shape : null,
+    stride: intList(o.stride === undefined ? 1 : o.stride, 'stride'),
+    padding: intList(o.padding === undefined ? 0 : o.padding, 'padding'),
+    dilation: intList(o.dilation === undefined ? 1 : o.dilation, 'dilation'),
+    gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
+  };
+  return { args, tensors, argNames: TORCHVISION_NAMES };
+}
+
+/** deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) */
+export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options, { gradOutput } = {}) {
+  const o = checkOptions(options, 'options', MINDSPORE_OPTIONS);
+  const tensors = {
+    input: tensorArg(x, 'x'),
+    weight: tensorArg(weight, 'weight'),
+    offset: tensorArg(offsets, 'offsets'),
+    mask: null,
+    bias: tensorArg(o.bias, 'bias', { optional: true }),
+  };
+  if (gradOutput !== undefined) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
+  if (o.modulated !== undefined && typeof o.modulated !== 'boolean') {
+    throw new TypeError(`modulated must be a boolean, got ${describe(o.modulated)}`);
+  }
+  const kernel = intList(kernelSize, 'kernelSize');
+  const args = {
+    convention: 'mindspore',
+    dataFormat: dataFormatArg(o.dataFormat),
+    inputShape: tensors.input.shape,
+    weightShape: tensors.weight.shape,
+    offsetShape: tensors.offset.shape,
+    maskShape: null,
+    biasShape: tensors.bias ? tensors.bias.shape : null,
+    kernelSize: kernel.length === 1 ? [kernel[0], kernel[0]] : kernel,
+    stride: intList(strides, 'strides', { allowNumber: false }),
+    padding: intList(padding, 'padding', { allowNumber: false }),
+    dilation: intList(o.dilations === undefined ? [1, 1, 1, 1] : o.dilations, 'dilations', { allowNumber: false }),
+    groups: intArg(o.groups === undefined ? 1 : o.groups, 'groups'),
+    offsetGroups: intArg(o.deformableGroups === undefined ? 1 : o.deformableGroups, 'deformableGroups'),
+    // MindSpore itself rejects modulated=false; here it means DCNv1: the mask block of offsets is ignored.
+    modulated: o.modulated === undefined ? true : o.modulated,
+    gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
+  };
+  return { args, tensors, argNames: MINDSPORE_NAMES };
+}

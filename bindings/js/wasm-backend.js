@@ -1,0 +1,84 @@
+// The WebAssembly backend: one Emscripten module and one core Engine (with its thread pool) per instance.
+// A call validates in the core, checks the data lengths, copies the tensors into the module's heap, runs,
+// copies the results out into fresh Float32Arrays the caller owns, and frees everything, error or not.
+import { checkElementCount } from './tensors.js';
+
+function errorFrom(answer) {
+  const Kind = answer.errorKind === 'TypeError' ? TypeError : answer.errorKind === 'RangeError' ? RangeError : Error;
+  return new Kind(answer.message);
+}
+
+export class WasmBackend {
+  /**
+   * @param module an instantiated Emscripten module (dist/wasm/deformconv-*.{cjs,mjs})
+   * @param build 'threads' | 'simd'
+   * @param threads threads the engine runs (the caller's thread included)
+   */
+  constructor(module, build, threads) {
+    this.module = module;
+    this.build = build;
+    this.engine = new module.Engine(threads);
+    this.threads = this.engine.threads();
+  }
+
+  /** A Float32Array over the whole heap; made afresh because the heap's buffer changes when memory grows. */
+  heapF32() {
+    const buffer = this.module.wasmMemory ? this.module.wasmMemory.buffer : this.module.HEAPF32.buffer;
+    return new Float32Array(buffer);
+  }
+
+  /** Validates a call's arguments in the core; returns the core's answer (outputShape, flops, ...) or throws. */
+  validate(args) {
+    const answer = this.engine.validate(args);
+    if (!answer.ok) throw errorFrom(answer);
+    return answer;
+  }
+
+  /** Runs a forward call described by calls.js. Returns { data, shape }. */
+  forward({ args, tensors, argNames }) {
+    const plan = this.validate(args);
+    const names = ['input', 'weight', 'offset', 'mask', 'bias'].filter((name) => tensors[name]);
+    for (const name of names) checkElementCount(tensors[name], argNames[name]);
+    const pointers = {};
+    try {
+      for (const name of names) pointers[name] = this.copyIn(tensors[name].data, name);
+      pointers.output = this.allocate(plan.outputElements, 'output');
+      const answer = this.engine.forward(args, pointers);
+      if (!answer.ok) throw errorFrom(answer);
+      return { data: this.copyOut(pointers.output, plan.outputElements), shape: plan.outputShape };
+    } finally {
+      for (const name of Object.keys(pointers)) this.module._free(pointers[name]);
+    }
+  }
+
+  allocate(elements, what) {
+    const bytes = elements * 4;
+    const pointer = bytes > 0xffffffff ? 0 : this.module._malloc(Math.max(bytes, 4));
+    if (!pointer) {
+      throw new Error(`out of memory: could not allocate ${bytes} bytes of WebAssembly memory for ${what} ` +
+        `(heap now ${this.heapF32().byteLength} bytes, at most 4 GiB)`);
+    }
+    return pointer;
+  }
+
+  copyIn(data, what) {
+    const pointer = this.allocate(data.length, what);
+    this.heapF32().set(data, pointer >>> 2);
+    return pointer;
+  }
+
+  copyOut(pointer, elements) {
+    return this.heapF32().slice(pointer >>> 2, (pointer >>> 2) + elements);
+  }
+
+  info() {
+    return { simd: this.module.simdName(), threads: this.threads, build: this.build };
+  }
+
+  dispose() {
+    this.engine.delete(); // joins the pool's threads
+    if (this.module.terminateWorkers) this.module.terminateWorkers(); // ends the Web Workers / worker_threads
+    this.engine = null;
+    this.module = null;
+  }
+}

@@ -1,0 +1,34 @@
+// Bundles the JS API (bindings/js/) into dist/: index.cjs (Node, require), index.mjs (Node, import),
+// browser.mjs (browsers and bundlers), and copies the TypeScript declarations.
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+mkdirSync(dist, { recursive: true });
+const banner = { js: '// deformconv-wasm: generated from bindings/js/ by scripts/build-js.mjs. Do not edit.' };
+
+await build({
+  entryPoints: [join(root, 'bindings/js/node.js')],
+  outfile: join(dist, 'index.cjs'),
+  bundle: true, format: 'cjs', platform: 'node', target: 'node20', banner, logLevel: 'warning',
+});
+await build({
+  entryPoints: [join(root, 'bindings/js/browser.js')],
+  outfile: join(dist, 'browser.mjs'),
+  bundle: true, format: 'esm', platform: 'browser', target: 'es2020', banner, logLevel: 'warning',
+});
+// Node's `import`: the CommonJS bundle through createRequire, so both forms share one implementation.
+writeFileSync(join(dist, 'index.mjs'), `${banner.js}
+import { createRequire } from 'node:module';
+const api = createRequire(import.meta.url)('./index.cjs');
+export const createDeformConv = api.createDeformConv;
+export const layouts = api.layouts;
+export const DeformConv = api.DeformConv;
+export const version = api.version;
+export default api;
+`);
+copyFileSync(join(root, 'bindings/index.d.ts'), join(dist, 'index.d.ts'));
+console.log('JS bundles written to dist/');

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds everything: the native core, tests and tools (build/native), the four WebAssembly modules
+# (dist/wasm), and the JS bundles and types (dist/). Incremental: a second run only redoes what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+echo "build: native core and tests (build/native)"
+[ -f build/native/CMakeCache.txt ] || cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/native -j"$jobs"
+echo "build: WebAssembly modules (dist/wasm)"
+bash scripts/build-wasm.sh
+echo "build: JS bundles (dist)"
+node scripts/build-js.mjs

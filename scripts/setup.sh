@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs whatever the project needs and is missing, on a fresh Debian bookworm machine with Node.js 20:
+# Debian packages (when root) and the npm dependencies. Safe to run again: it skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have emcc || missing+=(emscripten)
+have cmake || missing+=(cmake)
+have g++ || missing+=(g++)
+[ -f /usr/include/xsimd/xsimd.hpp ] || missing+=(libxsimd-dev)
+[ -f /usr/include/nlohmann/json.hpp ] || missing+=(nlohmann-json3-dev)
+[ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
+
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  else
+    echo "setup: missing Debian packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# npm dependencies, exactly as package-lock.json says, when absent or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
