@@ -18,6 +18,7 @@
 
 #include "arch.h"
 #include "buffer.h"
+#include "channel_runs.h"
 #include "checked_math.h"
 #include "kernels/f32_bilinear_gather.h"
 #include "kernels/f32_gemm_bias.h"
@@ -33,29 +34,6 @@ constexpr int64_t kColumnBudgetFloats = 256 * 1024;
 constexpr int64_t kMaxTilePixels = 256;
 // Keep at least this many tiles per thread so the dynamic schedule can even out uneven tiles.
 constexpr int64_t kMinTilesPerThread = 4;
-
-// A run of input channels that shares one offset group and one weight group: the unit the gather kernel
-// works on. Offset groups and weight groups partition the channels independently, so a run is their
-// intersection.
-struct ChannelRun {
-  int64_t offset_group;
-  int64_t weight_group;
-  int64_t first_channel;  // input channel c
-  int64_t channels;
-};
-
-std::vector<ChannelRun> channel_runs(const ConvParams& p) {
-  std::vector<ChannelRun> runs;
-  const int64_t per_offset_group = p.channels_per_offset_group(), per_weight_group = p.in_channels_per_group();
-  int64_t c = 0;
-  while (c < p.in_channels) {
-    const int64_t g = c / per_offset_group, gw = c / per_weight_group;
-    const int64_t end = std::min((g + 1) * per_offset_group, (gw + 1) * per_weight_group);
-    runs.push_back({g, gw, c, end - c});
-    c = end;
-  }
-  return runs;
-}
 
 struct Tiling {
   int64_t tile_pixels;      // output pixels per tile (a multiple of MR, or all of them)
