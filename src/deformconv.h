@@ -5,11 +5,14 @@
 //   dcn::Status status = dcn::validate(request, &params);
 //   dcn::ThreadPool pool(2);
 //   if (status.ok()) status = dcn::deform_conv2d_forward(params, tensors, pool);
+//   // backward: set request.grad_output_shape before validate(), then
+//   //   dcn::deform_conv2d_backward(params, backward_tensors, pool);
 //
 // No exceptions, no JavaScript, no Emscripten: the same code builds natively and for WebAssembly.
 #pragma once
 
 #include "conv_params.h"
+#include "deform_conv_backward.h"
 #include "deform_conv_forward.h"
 #include "status.h"
 #include "thread_pool.h"

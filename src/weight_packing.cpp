@@ -44,4 +44,41 @@ void pack_weights(const ConvParams& p, size_t nr, const float* weight, const flo
   }
 }
 
+int64_t transposed_panels_per_group(const ConvParams& p, size_t nr) {
+  const int64_t reduction = checked_mul(p.taps(), p.in_channels_per_group());
+  return reduction < 0 ? -1 : (reduction + static_cast<int64_t>(nr) - 1) / static_cast<int64_t>(nr);
+}
+
+int64_t transposed_panel_floats(const ConvParams& p, size_t nr) {
+  return checked_mul(checked_add(p.out_channels_per_group(), 1), static_cast<int64_t>(nr));
+}
+
+int64_t packed_transposed_weight_floats(const ConvParams& p, size_t nr) {
+  const int64_t panels = transposed_panels_per_group(p, nr), panel = transposed_panel_floats(p, nr);
+  return panels < 0 || panel < 0 ? -1 : checked_product({p.groups, panels, panel});
+}
+
+void pack_weights_transposed(const ConvParams& p, size_t nr, const float* weight, float* packed) {
+  const int64_t taps = p.taps(), cg_in = p.in_channels_per_group(), cg_out = p.out_channels_per_group();
+  const int64_t reduction = taps * cg_in, panels = transposed_panels_per_group(p, nr);
+  const int64_t nr64 = static_cast<int64_t>(nr);
+  float* dst = packed;
+  for (int64_t gw = 0; gw < p.groups; ++gw) {
+    for (int64_t panel = 0; panel < panels; ++panel) {
+      const int64_t kk0 = panel * nr64;
+      const int64_t width = std::min(nr64, reduction - kk0);
+      std::fill(dst, dst + nr, 0.0f);
+      dst += nr;
+      for (int64_t col = 0; col < cg_out; ++col) {
+        const int64_t co = gw * cg_out + col;
+        for (int64_t r = 0; r < nr64; ++r) {
+          const int64_t kk = kk0 + r, tap = kk / cg_in, c = kk % cg_in;  // kk = tap * cg_in + c
+          dst[r] = r < width ? weight[(co * cg_in + c) * taps + tap] : 0.0f;
+        }
+        dst += nr;
+      }
+    }
+  }
+}
+
 }  // namespace dcn

@@ -18,4 +18,13 @@ int64_t panels_per_group(const ConvParams& params, size_t nr);
 // weight: (C_out, C_in/groups, kh, kw); bias may be null.
 void pack_weights(const ConvParams& params, size_t nr, const float* weight, const float* bias, float* packed);
 
+// The transposed packing, for the backward pass's column gradient d_col = grad_output x W (per weight group,
+// see deform_conv_backward.cpp): panels of NR reduction indices kk = tap * (C_in/groups) + c', each NR zeros
+// (the GEMM kernel's bias) followed by one row of NR weights W[co][c'][tap] per output channel co of the
+// group. The last panel of a group is zero-padded. Sizes in floats, -1 on overflow.
+int64_t transposed_panels_per_group(const ConvParams& params, size_t nr);
+int64_t transposed_panel_floats(const ConvParams& params, size_t nr);
+int64_t packed_transposed_weight_floats(const ConvParams& params, size_t nr);
+void pack_weights_transposed(const ConvParams& params, size_t nr, const float* weight, float* packed);
+
 }  // namespace dcn
