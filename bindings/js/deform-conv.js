@@ -65,7 +65,10 @@ export async function createDeformConvOn(platform, options) {
       '(no SharedArrayBuffer), so the single-threaded SIMD build runs.');
   }
   const threads = build === 'threads' ? threadsWanted : 1;
-  const module = await withTimeout(platform.loadModule(build, threads - 1), INIT_TIMEOUT_MS, `loading the ${build} WebAssembly module`);
+  // The threaded module starts its worker pool before it resolves; Emscripten 3.1.6 never resolves with a
+  // pool of 0, so a 1-thread instance of the threaded build keeps one idle worker.
+  const pool = build === 'threads' ? Math.max(1, threads - 1) : 0;
+  const module = await withTimeout(platform.loadModule(build, pool), INIT_TIMEOUT_MS, `loading the ${build} WebAssembly module`);
   return new DeformConv(new WasmBackend(module, build, threads));
 }
 

@@ -16,8 +16,13 @@ export function describe(value) {
 }
 
 function isDetached(view) {
-  // A detached ArrayBuffer reports byteLength 0; its views report length 0 whatever they had.
-  return view.buffer.byteLength === 0 && !(typeof SharedArrayBuffer !== 'undefined' && view.buffer instanceof SharedArrayBuffer);
+  if (typeof view.buffer.detached === 'boolean') return view.buffer.detached;
+  try {
+    new Uint8Array(view.buffer, 0, 0); // constructing a view over a detached buffer throws
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /**
