@@ -47,6 +47,7 @@ dcn::ConvRequest request_from(const val& args) {
   if (!args["groups"].isUndefined()) r.groups = static_cast<int64_t>(args["groups"].as<double>());
   if (!args["offsetGroups"].isUndefined()) r.offset_groups = static_cast<int64_t>(args["offsetGroups"].as<double>());
   if (!args["modulated"].isUndefined()) r.modulated = args["modulated"].as<bool>();
+  r.has_grad_output = !(args["gradOutputShape"].isNull() || args["gradOutputShape"].isUndefined());
   r.grad_output_shape = int_list(args["gradOutputShape"]);
   return r;
 }
@@ -57,6 +58,8 @@ const T* pointer(const val& pointers, const char* name) {
   if (v.isUndefined() || v.isNull()) return nullptr;
   return reinterpret_cast<const T*>(static_cast<uintptr_t>(v.as<double>()));
 }
+
+float* mutable_pointer(const val& pointers, const char* name) { return const_cast<float*>(pointer<float>(pointers, name)); }
 
 // ---------------------------------------------------------------- answers out
 val shape_array(const std::vector<int64_t>& shape) {
@@ -111,8 +114,32 @@ class Engine {
     t.offset = pointer<float>(pointers, "offset");
     t.mask = p.convention == dcn::Convention::kTorchvision && p.use_mask ? pointer<float>(pointers, "mask") : nullptr;
     t.bias = p.has_bias ? pointer<float>(pointers, "bias") : nullptr;
-    t.output = const_cast<float*>(pointer<float>(pointers, "output"));
+    t.output = mutable_pointer(pointers, "output");
     s = dcn::deform_conv2d_forward(p, t, pool_);
+    return answer(s, p, threads());
+  }
+
+  // pointers: { gradOutput, input, weight, offset, mask, gradInput, gradOffset, gradMask, gradWeight,
+  // gradBias } heap byte addresses; args must carry gradOutputShape. Gradients are overwritten.
+  val backward(const val& args, const val& pointers) {
+    const dcn::ConvRequest request = request_from(args);
+    if (!request.has_grad_output) return answer(dcn::Status::TypeError("gradOutput must be a tensor"));
+    dcn::ConvParams p;
+    dcn::Status s = dcn::validate(request, &p);
+    if (!s.ok()) return answer(s);
+    const bool separate_mask = p.convention == dcn::Convention::kTorchvision && p.use_mask;
+    dcn::BackwardTensors t;
+    t.grad_output = pointer<float>(pointers, "gradOutput");
+    t.input = pointer<float>(pointers, "input");
+    t.weight = pointer<float>(pointers, "weight");
+    t.offset = pointer<float>(pointers, "offset");
+    t.mask = separate_mask ? pointer<float>(pointers, "mask") : nullptr;
+    t.grad_input = mutable_pointer(pointers, "gradInput");
+    t.grad_offset = mutable_pointer(pointers, "gradOffset");
+    t.grad_mask = separate_mask ? mutable_pointer(pointers, "gradMask") : nullptr;
+    t.grad_weight = mutable_pointer(pointers, "gradWeight");
+    t.grad_bias = p.has_bias ? mutable_pointer(pointers, "gradBias") : nullptr;
+    s = dcn::deform_conv2d_backward(p, t, pool_);
     return answer(s, p, threads());
   }
 
@@ -146,7 +173,8 @@ EMSCRIPTEN_BINDINGS(deformconv) {
       .constructor<int>()
       .function("threads", &Engine::threads)
       .function("validate", &Engine::validate)
-      .function("forward", &Engine::forward);
+      .function("forward", &Engine::forward)
+      .function("backward", &Engine::backward);
   emscripten::function("hasThreads", &has_threads);
   emscripten::function("simdName", &simd_name);
   emscripten::function("version", &version);

@@ -114,6 +114,31 @@ export interface DeformConv {
     padding: [number, number, number, number],
     options?: DeformableConv2dOptions,
   ): Promise<Tensor>;
+  /**
+   * Gradients of deformConv2d for a given gradient of its output (same shape as the output), with the same
+   * arguments as the forward call. Each gradient has the shape (and data format) of its input.
+   */
+  deformConv2dBackward(
+    gradOutput: TensorLike,
+    input: TensorLike,
+    offset: TensorLike,
+    weight: TensorLike,
+    options?: DeformConv2dOptions,
+  ): Promise<{ gradInput: Tensor; gradOffset: Tensor; gradMask: Tensor | null; gradWeight: Tensor; gradBias: Tensor | null }>;
+  /**
+   * Gradients of deformableConv2d. gradOffsets has the layout of offsets: [grad dx | grad dy | grad mask]
+   * blocks (the mask block is 0 when modulated is false).
+   */
+  deformableConv2dBackward(
+    gradOutput: TensorLike,
+    x: TensorLike,
+    weight: TensorLike,
+    offsets: TensorLike,
+    kernelSize: number | [number, number],
+    strides: [number, number, number, number],
+    padding: [number, number, number, number],
+    options?: DeformableConv2dOptions,
+  ): Promise<{ gradX: Tensor; gradWeight: Tensor; gradOffsets: Tensor; gradBias: Tensor | null }>;
   /** Frees WebAssembly memory and ends worker threads. Later calls reject with an Error. Idempotent. */
   dispose(): void;
 }

@@ -301,7 +301,7 @@ Status validate(const ConvRequest& r, ConvParams* out) {
     return Status::RangeError(cat(names.bias, " must have shape [C_out] = [", p.out_channels, "], got ",
                                   shape_string(r.bias_shape)));
   }
-  if (!r.grad_output_shape.empty()) {
+  if (r.has_grad_output || !r.grad_output_shape.empty()) {
     if (r.grad_output_shape != p.output_shape()) {
       return Status::RangeError(cat("gradOutput must have the output's shape ", shape_string(p.output_shape()),
                                     " (", layout_name(p.data_format), "), got ", shape_string(r.grad_output_shape)));

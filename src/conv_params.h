@@ -44,7 +44,9 @@ struct ConvRequest {
   int64_t groups = 1;                // weight groups
   int64_t offset_groups = 1;         // deformable_groups
   bool modulated = true;             // false: DCNv1, the mask block of offsets is ignored
-  // Backward only: the shape of grad_output, checked against the output shape when non-empty.
+  // Backward only: the shape of grad_output, checked against the output shape when has_grad_output is set
+  // or the shape is non-empty (so an empty shape given for grad_output is rejected, not skipped).
+  bool has_grad_output = false;
   std::vector<int64_t> grad_output_shape;
 };
 

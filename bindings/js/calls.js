@@ -12,7 +12,7 @@ const TORCHVISION_NAMES = { input: 'input', offset: 'offset', weight: 'weight', 
 const MINDSPORE_NAMES = { ...TORCHVISION_NAMES, input: 'x', offset: 'offsets' };
 
 /** deformConv2d(input, offset, weight, options) */
-export function torchvisionCall(input, offset, weight, options, { gradOutput } = {}) {
+export function torchvisionCall(input, offset, weight, options, { backward = false, gradOutput } = {}) {
   const o = checkOptions(options, 'options', TORCHVISION_OPTIONS);
   const tensors = {
     input: tensorArg(input, 'input'),
@@ -21,7 +21,7 @@ export function torchvisionCall(input, offset, weight, options, { gradOutput } =
     mask: tensorArg(o.mask, 'mask', { optional: true }),
     bias: tensorArg(o.bias, 'bias', { optional: true }),
   };
-  if (gradOutput !== undefined) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
+  if (backward) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
   const args = {
     convention: 'torchvision',
     dataFormat: dataFormatArg(o.dataFormat),
@@ -39,7 +39,7 @@ export function torchvisionCall(input, offset, weight, options, { gradOutput } =
 }
 
 /** deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) */
-export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options, { gradOutput } = {}) {
+export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options, { backward = false, gradOutput } = {}) {
   const o = checkOptions(options, 'options', MINDSPORE_OPTIONS);
   const tensors = {
     input: tensorArg(x, 'x'),
@@ -48,7 +48,7 @@ export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, 
     mask: null,
     bias: tensorArg(o.bias, 'bias', { optional: true }),
   };
-  if (gradOutput !== undefined) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
+  if (backward) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
   if (o.modulated !== undefined && typeof o.modulated !== 'boolean') {
     throw new TypeError(`modulated must be a boolean, got ${describe(o.modulated)}`);
   }

@@ -111,6 +111,26 @@ export class DeformConv {
     return backend.forward(mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options));
   }
 
+  /**
+   * Gradients of deformConv2d (torchvision convention), same options as the forward call.
+   * Resolves to { gradInput, gradOffset, gradMask (null without mask), gradWeight, gradBias (null without bias) }.
+   */
+  async deformConv2dBackward(gradOutput, input, offset, weight, options) {
+    const backend = this._live();
+    const g = backend.backward(torchvisionCall(input, offset, weight, options, { backward: true, gradOutput }));
+    return { gradInput: g.input, gradOffset: g.offset, gradMask: g.mask, gradWeight: g.weight, gradBias: g.bias };
+  }
+
+  /**
+   * Gradients of deformableConv2d (MindSpore convention), same arguments as the forward call.
+   * Resolves to { gradX, gradWeight, gradOffsets ([dx | dy | mask] blocks), gradBias (null without bias) }.
+   */
+  async deformableConv2dBackward(gradOutput, x, weight, offsets, kernelSize, strides, padding, options) {
+    const backend = this._live();
+    const g = backend.backward(mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options, { backward: true, gradOutput }));
+    return { gradX: g.input, gradWeight: g.weight, gradOffsets: g.offset, gradBias: g.bias };
+  }
+
   /** Frees the WebAssembly memory and ends the worker threads. Later calls reject; a second dispose() does nothing. */
   dispose() {
     if (!this._wasm) return;

@@ -51,6 +51,35 @@ export class WasmBackend {
     }
   }
 
+  /**
+   * Runs a backward call (calls.js with gradOutput). Returns the gradients keyed by tensor name:
+   * { input, offset, mask, weight, bias }, each { data, shape } or null when that input is absent.
+   */
+  backward({ args, tensors, argNames }) {
+    this.validate(args);
+    const names = ['gradOutput', 'input', 'weight', 'offset', 'mask', 'bias'].filter((name) => tensors[name]);
+    for (const name of names) checkElementCount(tensors[name], argNames[name]);
+    // One gradient per differentiable input, shaped like it. MindSpore's mask lives inside offsets.
+    const gradients = { input: 'gradInput', offset: 'gradOffset', mask: 'gradMask', weight: 'gradWeight', bias: 'gradBias' };
+    const present = Object.keys(gradients).filter((name) => tensors[name]);
+    const pointers = {};
+    try {
+      for (const name of names) if (name !== 'bias') pointers[name] = this.copyIn(tensors[name].data, name);
+      for (const name of present) pointers[gradients[name]] = this.allocate(tensors[name].data.length, `the gradient of ${argNames[name]}`);
+      const answer = this.engine.backward(args, pointers);
+      if (!answer.ok) throw errorFrom(answer);
+      const result = {};
+      for (const name of Object.keys(gradients)) {
+        result[name] = tensors[name]
+          ? { data: this.copyOut(pointers[gradients[name]], tensors[name].data.length), shape: [...tensors[name].shape] }
+          : null;
+      }
+      return result;
+    } finally {
+      for (const name of Object.keys(pointers)) this.module._free(pointers[name]);
+    }
+  }
+
   allocate(elements, what) {
     const bytes = elements * 4;
     const pointer = bytes > 0xffffffff ? 0 : this.module._malloc(Math.max(bytes, 4));
