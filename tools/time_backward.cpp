@@ -1,6 +1,7 @@
 // dcn_time_backward [N C H W C_OUT K] [REPEATS]: times the native forward and backward passes on one layer
 // (torchvision convention, NCHW, stride 1, padding K/2, mask and bias, random offsets in [-2, 2]) with 1 and
-// 2 threads and prints the best time of each and the backward/forward ratio. Default: 1 64 64 64 64 3.
+// 2 threads and prints the best time of each (the two run alternately) and the backward/forward ratio.
+// Default: 1 64 64 64 64 3, 10 repeats.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -19,17 +20,24 @@ std::vector<float> random_vector(std::mt19937& rng, size_t n, float lo, float hi
   return v;
 }
 
-template <typename F>
-double best_ms(int repeats, F run) {
-  run();  // warm-up: first touch of the buffers, thread start
-  double best = 1e30;
+double elapsed_ms(const std::chrono::steady_clock::time_point& start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Best times of two calls, run alternately so that a busy machine slows both alike.
+template <typename F, typename B>
+void best_ms(int repeats, F forward, B backward, double* forward_ms, double* backward_ms) {
+  forward();  // warm-up: first touch of the buffers, thread start
+  backward();
+  *forward_ms = *backward_ms = 1e30;
   for (int i = 0; i < repeats; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    run();
-    const auto t1 = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double, std::milli>(t1 - t0).count());
+    auto t0 = std::chrono::steady_clock::now();
+    forward();
+    *forward_ms = std::min(*forward_ms, elapsed_ms(t0));
+    t0 = std::chrono::steady_clock::now();
+    backward();
+    *backward_ms = std::min(*backward_ms, elapsed_ms(t0));
   }
-  return best;
 }
 
 }  // namespace
@@ -67,17 +75,21 @@ int main(int argc, char** argv) {
               static_cast<long long>(K), static_cast<long long>(K / 2), dcn::simd_name());
   for (int threads : {1, 2}) {
     dcn::ThreadPool pool(threads);
-    const double fwd = best_ms(repeats, [&] {
-      dcn::deform_conv2d_forward(p, {input.data(), weight.data(), offset.data(), mask.data(), bias.data(), output.data()},
-                                 pool);
-    });
-    const double bwd = best_ms(repeats, [&] {
-      dcn::deform_conv2d_backward(p,
-                                  {grad_output.data(), input.data(), weight.data(), offset.data(), mask.data(),
-                                   bias.data(), grad_input.data(), grad_offset.data(), grad_mask.data(),
-                                   grad_weight.data(), grad_bias.data()},
-                                  pool);
-    });
+    double fwd, bwd;
+    best_ms(
+        repeats,
+        [&] {
+          dcn::deform_conv2d_forward(
+              p, {input.data(), weight.data(), offset.data(), mask.data(), bias.data(), output.data()}, pool);
+        },
+        [&] {
+          dcn::deform_conv2d_backward(p,
+                                      {grad_output.data(), input.data(), weight.data(), offset.data(), mask.data(),
+                                       bias.data(), grad_input.data(), grad_offset.data(), grad_mask.data(),
+                                       grad_weight.data(), grad_bias.data()},
+                                      pool);
+        },
+        &fwd, &bwd);
     std::printf("threads %d: forward %.2f ms (%.1f GFLOP/s), backward %.2f ms, backward/forward %.2f, "
                 "workspace forward %.1f MiB, backward %.1f MiB\n",
                 threads, fwd, p.forward_flops() / fwd * 1e-6, bwd, bwd / fwd,
