@@ -18,7 +18,9 @@
 // grad_input is made without data races and without atomics: each thread scatters into its own
 // accumulator of ONE image (H*W*C_in floats plus a sink row), and step 2c sums them. Temporary memory is
 // therefore bounded by threads x (one image + one tile + one weight tensor), never an im2col buffer of the
-// whole image nor a copy of the whole batch.
+// whole image nor a copy of the whole batch. With several threads, which thread takes which tile varies from
+// run to run, so grad_input, grad_weight and grad_bias may differ in the last bits between runs (the
+// per-pixel grad_offset and grad_mask do not).
 #include "deform_conv_backward.h"
 
 #include <algorithm>
