@@ -19,6 +19,8 @@ await build({
   entryPoints: [join(root, 'bindings/js/browser.js')],
   outfile: join(dist, 'browser.mjs'),
   bundle: true, format: 'esm', platform: 'browser', target: 'es2020', banner, logLevel: 'warning',
+  // The Emscripten modules stay separate files next to the bundle, imported by relative path (see browser.js).
+  external: ['./wasm/*'],
 });
 // Node's `import`: the CommonJS bundle through createRequire, so both forms share one implementation.
 writeFileSync(join(dist, 'index.mjs'), `${banner.js}

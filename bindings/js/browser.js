@@ -1,8 +1,17 @@
 // Browser entry point (bundled to dist/browser.mjs). Loads the ES-module Emscripten builds from dist/wasm/:
 // the threaded one when the page is cross-origin isolated (SharedArrayBuffer usable), else the SIMD-only one.
+// Works in pages and in Web Workers, served as is or through a bundler.
 import { createDeformConvOn, DeformConv, VERSION } from './deform-conv.js';
 import { wasmSimdSupported } from './feature-detect.js';
 import { layouts } from './layouts.js';
+
+// One literal import() per build, kept as is in dist/browser.mjs (scripts/build-js.mjs marks ./wasm/ external):
+// a bundler (Vite, webpack, esbuild) follows them to the Emscripten modules, and from those, through their own
+// new URL('<name>.wasm', import.meta.url) and new Worker(new URL(...)), to the .wasm files and the pthread worker.
+const WEB_BUILDS = {
+  threads: () => import('./wasm/deformconv-threads-web.mjs'),
+  simd: () => import('./wasm/deformconv-simd-web.mjs'),
+};
 
 let warned = false;
 const platform = {
@@ -14,8 +23,7 @@ const platform = {
     warned = true;
   },
   async loadModule(build, pthreadPoolSize) {
-    const url = new URL(`./wasm/deformconv-${build}-web.mjs`, import.meta.url).href;
-    const { default: factory } = await import(/* @vite-ignore */ url);
+    const { default: factory } = await WEB_BUILDS[build]();
     return factory({ pthreadPoolSize });
   },
 };
