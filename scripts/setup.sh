@@ -12,6 +12,8 @@ have g++ || missing+=(g++)
 [ -f /usr/include/xsimd/xsimd.hpp ] || missing+=(libxsimd-dev)
 [ -f /usr/include/nlohmann/json.hpp ] || missing+=(nlohmann-json3-dev)
 [ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
+# The browser tests drive Debian's Chromium through playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then
