@@ -1,0 +1,30 @@
+// Type-checked (never run) against the shipped declarations: the calls a TypeScript user writes, and misuses the
+// declarations must reject (each @ts-expect-error fails the check if its line stops being an error).
+import { createDeformConv, layouts, version, type DeformConv, type Info, type Tensor } from 'deformconv-wasm';
+
+const dc: DeformConv = await createDeformConv({ backend: 'wasm', threads: 2, wasmBuild: 'auto' });
+const info: Info = dc.info();
+const build: 'threads' | 'simd' = info.wasmBuild;
+const threads: number = info.threads;
+
+const zeros = (...shape: number[]): Tensor => ({ data: new Float32Array(shape.reduce((a, b) => a * b)), shape });
+const input = zeros(1, 4, 8, 8), weight = zeros(6, 4, 3, 3), offset = zeros(1, 18, 8, 8), mask = zeros(1, 9, 8, 8);
+
+const y: Tensor = await dc.deformConv2d(input, offset, weight, { mask, padding: 1, stride: [1, 1], dataFormat: 'NCHW' });
+const offsets: Tensor = layouts.toMindSpore(offset, mask, [3, 3]);
+const back: { offset: Tensor; mask: Tensor } = layouts.fromMindSpore(offsets, 3);
+const y2: Tensor = await dc.deformableConv2d(input, weight, offsets, [3, 3], [1, 1, 1, 1], [1, 1, 1, 1], { deformableGroups: 1, modulated: true });
+const ortTensor = { data: new Float32Array(4 * 64), dims: [1, 4, 8, 8] as const };
+await dc.deformConv2d(ortTensor, offset, weight);
+console.log(version, build, threads, y.shape, y2.data.length, back.mask.shape);
+
+// @ts-expect-error backend is 'auto' | 'wasm' | 'webgpu'
+await createDeformConv({ backend: 'cuda' });
+// @ts-expect-error tensor data must be a Float32Array
+await dc.deformConv2d({ data: [1, 2], shape: [1, 1, 1, 2] }, offset, weight);
+// @ts-expect-error MindSpore's call takes strides as an argument, not a stride option
+await dc.deformableConv2d(input, weight, offsets, 3, [1, 1, 1, 1], [0, 0, 0, 0], { stride: 2 });
+// @ts-expect-error results are plain tensors, not promises of numbers
+const wrong: number = await dc.deformConv2d(input, offset, weight);
+dc.dispose();
+export { wrong };
