@@ -4,8 +4,8 @@
 // pixel, scaled up without smoothing; outside the picture is black, the zeros the operation samples there) under
 // an SVG whose coordinates are input pixel indices (pixel centres at integers). For every (group, tap) the zoom
 // draws the regular grid position, a line, and the sampled position (y0 + dy, x0 + dx). Pointer: press near a
-// point of the group being edited and drag it; press elsewhere to pick the output pixel there. Keyboard: each
-// point of that group is a button; arrow keys move it by 0.1 px (with Shift 1 px), Delete puts it back. The
+// point of the group being edited and drag it; press elsewhere to pick the output pixel there. Keyboard: the
+// selected point is a button (one tab stop); arrow keys move it by 0.1 px (with Shift 1 px), Delete puts it back. The
 // outputs are drawn as small maps and the values at the picked pixel listed (data-channel / data-value hold them).
 import { FILTERS } from './filters.js';
 import { tapHue } from './layout-view.js';
@@ -152,7 +152,9 @@ export class OperationView {
       group.classList.toggle('is-active', active);
       group.classList.toggle('is-selected', selected);
       group.classList.toggle('is-masked', p.mask !== 1);
-      group.setAttribute('tabindex', active ? '0' : '-1');
+      // One tab stop: the selected point (the kernel diagram and the strips pick another tap).
+      if (active) group.setAttribute('tabindex', selected ? '0' : '-1');
+      else group.removeAttribute('tabindex');
       group.setAttribute('aria-hidden', String(!active));
       group.setAttribute('aria-label', `group ${p.g}, tap ${p.t} (row ${p.i}, column ${p.j}): dy ${p.dy.toFixed(2)}, dx ${p.dx.toFixed(2)}, ` +
         `mask ${p.mask.toFixed(2)}. Arrow keys move it, Delete puts it back.`);

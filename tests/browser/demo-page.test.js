@@ -232,12 +232,20 @@ describe('served with the cross-origin isolation headers', () => {
   });
 
   test('screenshots: a laptop screen and a phone-width window, nothing wider than the window', async () => {
-    await page.selectOption('#offset-groups', '1');
-    await idle(page);
+    // Two offset groups with different patterns: group 1 spread out, group 0 rotated and being edited.
+    await page.selectOption('#edit-group', '1');
+    await page.click('#preset-spread');
+    await page.selectOption('#edit-group', '0');
     await page.click('#preset-rotate');
+    await page.evaluate(() => document.querySelectorAll('.strips').forEach((strip) => { strip.scrollTop = 0; }));
+    await page.locator('#torchvision-strips .cell[data-tensor="offset"][data-channel="3"]').click();
+    await page.mouse.move(0, 0);
     await idle(page);
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: artifactPath('demo-desktop.png'), fullPage: true });
+    // The view docs/demo.png shows: the header, the layouts and the operation.
+    const bottom = await page.locator('#operation').evaluate((section) => section.getBoundingClientRect().bottom + window.scrollY);
+    await page.screenshot({ path: artifactPath('demo-overview.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) } });
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: artifactPath('demo-phone.png'), fullPage: true });
