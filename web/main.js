@@ -95,11 +95,15 @@ function renderRunInfo(dc, result) {
   const info = dc.info();
   const kept = timings[state.backend];
   const perCall = median(kept);
-  const parts = [`Backend: ${info.backend === 'webgpu' ? 'WebGPU' : 'WebAssembly'}`];
-  if (info.backend === 'webgpu' && info.webgpu) parts.push(`adapter ${info.webgpu.adapter || 'unnamed'}`);
-  parts.push(`${info.wasmBuild === 'threads' ? 'threaded' : 'SIMD-only'} build`, `${info.threads} thread${info.threads === 1 ? '' : 's'}`,
-    `SIMD: ${info.simd ? info.simdInstructions : 'no'}`,
-    `${perCall < 1 ? perCall.toFixed(2) : perCall.toFixed(1)} ms per call (median of ${kept.length})`,
+  const parts = [];
+  if (info.backend === 'webgpu') {
+    const adapter = info.webgpu || {};
+    parts.push('Backend: WebGPU', `adapter ${adapter.adapter || 'unnamed'}${adapter.isFallbackAdapter ? ' (software)' : ''}`);
+  } else {
+    parts.push('Backend: WebAssembly', `${info.wasmBuild === 'threads' ? 'threaded' : 'SIMD-only'} build`,
+      `${info.threads} thread${info.threads === 1 ? '' : 's'}`, `SIMD: ${info.simd ? info.simdInstructions : 'no'}`);
+  }
+  parts.push(`${perCall < 1 ? perCall.toFixed(2) : perCall.toFixed(1)} ms per call (median of ${kept.length})`,
     result.conventionsAgree ? 'torchvision and MindSpore layouts agree' : `layouts differ by ${result.maxDifference}`);
   const line = $('run-info');
   line.textContent = parts.join(' · ');
