@@ -4,7 +4,6 @@
 //   torchvision mask   (N, G·K, Ho, Wo):   channel g·K + t
 //   MindSpore offsets  (N, 3·G·K, Ho, Wo): channel b·G·K + g·K + t, block b = 0 dx, 1 dy, 2 mask
 
-export const PARTS = ['dy', 'dx', 'mask'];
 const MINDSPORE_BLOCK = { dx: 0, dy: 1, mask: 2 };
 
 /** The torchvision tensor ('offset' or 'mask') and channel of a value. */
