@@ -25,6 +25,11 @@ class Buffer {
     data_ = std::aligned_alloc(64, static_cast<size_t>(rounded));
     return data_ != nullptr;
   }
+  // Frees the memory now rather than at destruction.
+  void release() {
+    std::free(data_);
+    data_ = nullptr;
+  }
   template <typename T>
   T* as() const { return static_cast<T*>(data_); }
 

@@ -11,26 +11,6 @@
 namespace dcn {
 namespace {
 
-// Argument names as the caller wrote them, so a message points at the caller's own code.
-struct ArgNames {
-  const char* input;
-  const char* offset;
-  const char* mask;
-  const char* weight;
-  const char* bias;
-  const char* stride;
-  const char* padding;
-  const char* dilation;
-  const char* groups;
-  const char* offset_groups;
-  const char* kernel_size;
-};
-
-constexpr ArgNames kTorchvisionNames = {"input", "offset", "mask", "weight", "bias", "stride",
-                                        "padding", "dilation", "groups", "offset groups", "kernel size"};
-constexpr ArgNames kMindSporeNames = {"x", "offsets", "mask", "weight", "bias", "strides",
-                                      "padding", "dilations", "groups", "deformableGroups", "kernelSize"};
-
 template <typename... Parts>
 std::string cat(const Parts&... parts) {
   std::ostringstream out;
@@ -112,43 +92,69 @@ Status read_padding(const std::vector<int64_t>& values, Convention convention, c
   return Status::Ok();
 }
 
-// One tensor's element count, or a RangeError saying how much memory it would need.
+// Decimal digits of an unsigned 128-bit integer (std::to_string has no overload for it).
+std::string decimal(unsigned __int128 v) {
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  } while (v != 0);
+  return digits;
+}
+
+// One tensor's element count, or a RangeError saying how much memory it would need. The exact count is
+// kept in 128 bits: four dimensions below 2^33 (an output side can reach 3 * 2^31) multiply to less than
+// 2^128, while a double would round and converting it back to an integer would overflow (undefined behaviour).
 Status count_elements(const std::vector<int64_t>& shape, const char* name, int64_t* count) {
   int64_t n = 1;
-  double exact = 1;
+  unsigned __int128 exact = 1;
+  bool exact_overflow = false;
   for (int64_t d : shape) {
-    exact *= static_cast<double>(d);
+    exact_overflow = exact_overflow || __builtin_mul_overflow(exact, static_cast<unsigned __int128>(d), &exact);
     n = n < 0 ? -1 : checked_mul(n, d);
   }
   if (n < 0) {
-    return Status::RangeError(cat(name, " of shape ", shape_string(shape), " has ", static_cast<uint64_t>(exact),
-                                  " elements (", static_cast<uint64_t>(exact * 4), " bytes as float32), more than the ",
-                                  "limit of 2147483647 elements"));
+    const std::string elements = exact_overflow ? std::string("more than 2^128") : decimal(exact);
+    const std::string bytes = exact_overflow || exact >> 126 ? std::string("more than 2^128") : decimal(exact * 4);
+    return Status::RangeError(cat(name, " of shape ", shape_string(shape), " has ", elements, " elements (", bytes,
+                                  " bytes as float32), more than the limit of 2147483647 elements"));
   }
   *count = n;
   return Status::Ok();
 }
 
 // Checks that an activation-like tensor (offset, mask, grad_output) matches (N, channels, Ho, Wo).
-Status check_activation(const std::vector<int64_t>& shape, const char* name, const ConvParams& p,
+// channels < 0: the rule's product is beyond the element limit, so no shape can match.
+Status check_activation(const std::vector<int64_t>& shape, const char* name, const ConvParams& p, const ArgNames& names,
                         int64_t channels, const std::string& channels_rule) {
   const Dims d = dims_of(p.data_format);
   if (shape[0] != p.batch) {
-    return Status::RangeError(cat(name, ": the batch size (shape[0]) must equal the input's, ", p.batch, ", got ",
-                                  shape[0]));
+    return Status::RangeError(cat(name, ": the batch size (shape[0]) must equal the ", names.input, "'s, ", p.batch,
+                                  ", got ", shape[0]));
   }
   if (shape[d.channel] != channels) {
-    return Status::RangeError(cat(name, ": shape[", d.channel, "] must be ", channels_rule, " = ", channels,
+    return Status::RangeError(cat(name, ": shape[", d.channel, "] must be ", channels_rule, " = ",
+                                  channels < 0 ? std::string("more than 2147483647") : std::to_string(channels),
                                   ", got ", shape[d.channel]));
   }
   if (shape[d.height] != p.out_height || shape[d.width] != p.out_width) {
     return Status::RangeError(cat(name, ": the spatial size must equal the output size (Ho, Wo) = (", p.out_height,
-                                  ", ", p.out_width, "), got (", shape[d.height], ", ", shape[d.width], ")"));
+                                  ", ", p.out_width, "), got (", shape[d.height], ", ", shape[d.width], "); (Ho, Wo) ",
+                                  "follows from ", names.input, ", ", names.weight, ", ", names.stride, ", ",
+                                  names.padding, " and ", names.dilation));
   }
   return Status::Ok();
 }
 
 }  // namespace
+
+const ArgNames& arg_names(Convention convention) {
+  static constexpr ArgNames kTorchvision = {"input", "offset", "mask", "weight", "bias", "stride",
+                                            "padding", "dilation", "groups", "offset groups", "kernel size"};
+  static constexpr ArgNames kMindSpore = {"x", "offsets", "mask", "weight", "bias", "strides",
+                                          "padding", "dilations", "groups", "deformableGroups", "kernelSize"};
+  return convention == Convention::kMindSpore ? kMindSpore : kTorchvision;
+}
 
 std::string shape_string(const std::vector<int64_t>& shape) {
   std::string s = "[";
@@ -176,7 +182,7 @@ OffsetChannels offset_channels_of(const ConvParams& p, int64_t group, int64_t ta
 
 Status validate(const ConvRequest& r, ConvParams* out) {
   const bool mindspore = r.convention == Convention::kMindSpore;
-  const ArgNames& names = mindspore ? kMindSporeNames : kTorchvisionNames;
+  const ArgNames& names = arg_names(r.convention);
   const bool nhwc = r.data_format == DataFormat::kNHWC;
   const Dims d = dims_of(r.data_format);
   ConvParams p;
@@ -258,8 +264,11 @@ Status validate(const ConvRequest& r, ConvParams* out) {
   const int64_t span_w = p.in_width + p.pad_left + p.pad_right;
   if (span_h < reach_h || span_w < reach_w) {
     return Status::RangeError(cat("output size too small: the padded input is ", span_h, "x", span_w,
-                                  " but the dilated kernel spans ", reach_h, "x", reach_w,
-                                  " (Ho = floor((H + pad_top + pad_bottom - (dilation_h * (kh - 1) + 1)) / stride_h) + 1)"));
+                                  " but the dilated kernel spans ", reach_h, "x", reach_w, " (", names.input, " ",
+                                  p.in_height, "x", p.in_width, " with ", names.padding, ", ", names.weight, " kernel ",
+                                  p.kernel_h, "x", p.kernel_w, " at ", names.dilation, " ", p.dilation_h, "x",
+                                  p.dilation_w, "; Ho = floor((H + pad_top + pad_bottom - (dilation_h * (kh - 1) + 1)) ",
+                                  "/ stride_h) + 1)"));
   }
   p.out_height = (span_h - reach_h) / p.stride_h + 1;
   p.out_width = (span_w - reach_w) / p.stride_w + 1;
@@ -286,14 +295,14 @@ Status validate(const ConvRequest& r, ConvParams* out) {
                                   " must divide the input channels C_in = ", p.in_channels));
   }
   const int64_t want_offset_ch = checked_product({mindspore ? 3 : 2, p.offset_groups, taps});
-  s = check_activation(r.offset_shape, names.offset, p, want_offset_ch,
+  s = check_activation(r.offset_shape, names.offset, p, names, want_offset_ch,
                        mindspore ? "3 * deformableGroups * kh * kw" : "2 * offset_groups * kh * kw");
   if (!s.ok()) return s;
 
   // 6. Mask, bias, grad_output.
   p.use_mask = mindspore ? r.modulated : r.has_mask;
   if (r.has_mask) {
-    s = check_activation(r.mask_shape, names.mask, p, p.offset_groups * taps, "offset_groups * kh * kw");
+    s = check_activation(r.mask_shape, names.mask, p, names, p.offset_groups * taps, "offset_groups * kh * kw");
     if (!s.ok()) return s;
   }
   p.has_bias = r.has_bias;

@@ -106,6 +106,22 @@ struct OffsetChannels {
 };
 OffsetChannels offset_channels_of(const ConvParams& params, int64_t group, int64_t tap);
 
+// Argument names as the caller wrote them, so a message points at the caller's own code.
+struct ArgNames {
+  const char* input;
+  const char* offset;
+  const char* mask;
+  const char* weight;
+  const char* bias;
+  const char* stride;
+  const char* padding;
+  const char* dilation;
+  const char* groups;
+  const char* offset_groups;
+  const char* kernel_size;
+};
+const ArgNames& arg_names(Convention convention);
+
 // Human-readable shape, "[1, 2, 3, 4]", for messages.
 std::string shape_string(const std::vector<int64_t>& shape);
 

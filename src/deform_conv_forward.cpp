@@ -44,6 +44,7 @@ struct Tiling {
   int64_t thread_bytes;     // per thread, all three, each rounded to 64 bytes
   int64_t input_copy_floats;  // NHWC copy of the input plus a zero row (or just the zero row)
   int64_t packed_floats;
+  int64_t channel_runs;       // entries of the channel-run list (channel_runs.h)
 };
 
 int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
@@ -70,6 +71,7 @@ bool choose_tiling(const ConvParams& p, int threads, Tiling* t) {
   t->thread_bytes = bytes < 0 ? -1 : checked_add(bytes, round64(4 * t->out_tile_floats));
   t->input_copy_floats = checked_add(p.data_format == DataFormat::kNHWC ? 0 : p.input_elements, p.in_channels);
   t->packed_floats = packed_weight_floats(p, kGemmNR);
+  t->channel_runs = write_channel_runs(p, nullptr);
   return t->thread_bytes >= 0 && t->input_copy_floats >= 0 && t->packed_floats >= 0;
 }
 
@@ -78,9 +80,13 @@ bool choose_tiling(const ConvParams& p, int threads, Tiling* t) {
 int64_t forward_workspace_bytes(const ConvParams& p, int threads) {
   Tiling t;
   if (!choose_tiling(p, threads, &t)) return -1;
-  const int64_t per_thread = checked_mul(t.thread_bytes, threads);
-  const int64_t shared = checked_add(round64(4 * t.input_copy_floats), round64(4 * t.packed_floats));
-  return per_thread < 0 || shared < 0 ? -1 : checked_add(per_thread, shared);
+  // Every term is below 2^31 * 64, so the int64 sum is exact (bytes are not capped at 2^31 like elements).
+  return t.thread_bytes * threads + round64(4 * t.input_copy_floats) + round64(4 * t.packed_floats) +
+         round64(t.channel_runs * static_cast<int64_t>(sizeof(ChannelRun)));
+}
+
+Status check_forward_memory(const ConvParams& p, int threads, uint64_t limit_bytes) {
+  return check_memory_limit(forward_tensors(p), forward_workspace_bytes(p, threads), limit_bytes);
 }
 
 Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, ThreadPool& pool) {
@@ -89,10 +95,19 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
   if (!choose_tiling(p, threads, &t)) {
     return Status::RangeError("the forward pass would need more than 2^31 workspace elements for this shape");
   }
-  Buffer packed, input_copy, workspace;
+  // Every allocation of the call is one of these checked buffers (the thread pool allocates nothing), so
+  // running out of memory is a Status, never an abort of the WebAssembly module.
+  Buffer packed, input_copy, workspace, run_list;
   const uint64_t workspace_bytes = static_cast<uint64_t>(t.thread_bytes) * static_cast<uint64_t>(threads);
-  if (!packed.allocate(4 * static_cast<uint64_t>(t.packed_floats)) ||
-      !input_copy.allocate(4 * static_cast<uint64_t>(t.input_copy_floats)) || !workspace.allocate(workspace_bytes)) {
+  const bool allocated = packed.allocate(4 * static_cast<uint64_t>(t.packed_floats)) &&
+                         input_copy.allocate(4 * static_cast<uint64_t>(t.input_copy_floats)) &&
+                         workspace.allocate(workspace_bytes) &&
+                         run_list.allocate(static_cast<uint64_t>(t.channel_runs) * sizeof(ChannelRun));
+  if (!allocated) {
+    // Give the memory back before composing the message, which needs a little memory of its own.
+    packed.release();
+    input_copy.release();
+    workspace.release();
     return Status::Internal("out of memory: the forward pass needs " +
                             std::to_string(forward_workspace_bytes(p, threads)) +
                             " bytes of workspace beyond its inputs and output");
@@ -120,7 +135,8 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
   std::memset(zero_row, 0, sizeof(float) * C);
 
   // 3. Tiles.
-  const std::vector<ChannelRun> runs = channel_runs(p);
+  ChannelRun* const runs = run_list.as<ChannelRun>();
+  const ChannelRun* const runs_end = runs + write_channel_runs(p, runs);
   const OffsetView offsets = make_offset_view(p, x.offset, x.mask);
   const int64_t taps = p.taps(), cg_in = p.in_channels_per_group(), cg_out = p.out_channels_per_group();
   const int64_t col_stride = taps * C;      // floats per pixel row of the column tile
@@ -145,7 +161,8 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
     // b. Gather.
     for (int64_t q = 0; q < count; ++q) {
       float* col_row = col + q * col_stride;
-      for (const ChannelRun& run : runs) {
+      for (const ChannelRun* run_ptr = runs; run_ptr != runs_end; ++run_ptr) {
+        const ChannelRun& run = *run_ptr;
         const int64_t c_local = run.first_channel - run.weight_group * cg_in;
         float* dst = col_row + run.weight_group * reduction + c_local;
         const BilinearSample* sample = plan + run.offset_group * taps * count + q;

@@ -38,7 +38,7 @@ void ThreadPool::worker_loop(int thread_index) {
   }
 }
 
-void ThreadPool::parallel_for(int64_t count, const std::function<void(int64_t, int)>& task) {
+void ThreadPool::parallel_for(int64_t count, FunctionRef<void(int64_t, int)> task) {
   if (count <= 0) return;
   std::lock_guard<std::mutex> call_lock(call_mutex_);
   if (workers_.empty() || count == 1) {

@@ -6,10 +6,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "function_ref.h"
 
 namespace dcn {
 
@@ -25,8 +26,9 @@ class ThreadPool {
 
   // Calls task(item, thread_index) for every item in [0, count), items handed out one at a time so that
   // uneven items still keep every thread busy; thread_index is in [0, threads()) and names a per-thread
-  // workspace. Returns when all items are done. Calls from several threads are serialised.
-  void parallel_for(int64_t count, const std::function<void(int64_t, int)>& task);
+  // workspace. Returns when all items are done. Calls from several threads are serialised. Allocates
+  // nothing, so it works when memory is exhausted.
+  void parallel_for(int64_t count, FunctionRef<void(int64_t, int)> task);
 
  private:
   void worker_loop(int thread_index);
@@ -40,7 +42,7 @@ class ThreadPool {
   uint64_t generation_ = 0;  // bumped for each parallel_for; workers wait for it to change
   bool stopping_ = false;
   int busy_workers_ = 0;
-  const std::function<void(int64_t, int)>* task_ = nullptr;
+  const FunctionRef<void(int64_t, int)>* task_ = nullptr;
   int64_t count_ = 0;
   std::atomic<int64_t> next_item_{0};
 };
