@@ -28,20 +28,26 @@ struct BilinearSample {
 
 // Where a sample falls, before any pointer is formed; shared by the forward plan and the gradients.
 struct SamplePoint {
-  bool inside;        // false: the sample is 0 (outside the window, or a NaN coordinate)
+  bool inside;        // inside the value window: the sample is a bilinear interpolation (never for NaN)
   bool coord_inside;  // inside torchvision's coordinate-gradient window -1 <= y < H, -1 <= x < W (implied by inside)
-  bool is_nan;        // the offset was NaN: the sample is NaN, as in torchvision's CPU kernel on x86
+  bool is_nan;        // a coordinate is NaN and the other does not put the sample outside: the sample is NaN
   int64_t y0, x0;     // top-left corner (valid when coord_inside)
   float ly, lx;       // fractional parts: y = y0 + ly, x = x0 + lx
 };
 
+// The rule of torchvision's CPU kernel, NaN included: it tests
+//   y <= -1 || y >= H || x <= -1 || x >= W   -> the sample is 0 (times the mask)
+// and every comparison with NaN is false, so (NaN, 1e30) is outside (0) while (NaN, 2) goes on to the
+// interpolation, whose weights are NaN (x86 turns floor(NaN) into INT_MIN; NaN times any corner is NaN).
+// Here a NaN coordinate never reaches a float-to-int conversion: is_nan carries it instead. Infinities and
+// huge offsets fail the window test, so the conversions only ever see values in (-1, H) and (-1, W).
 inline SamplePoint locate_sample(float y, float x, int64_t height, int64_t width) {
   SamplePoint s{};
-  s.is_nan = (y != y) || (x != x);
-  // The comparisons are false for NaN, and infinities fall outside: no float-to-int conversion of them.
   const float h = static_cast<float>(height), w = static_cast<float>(width);
-  s.inside = y > -1.0f && y < h && x > -1.0f && x < w;
-  s.coord_inside = y >= -1.0f && y < h && x >= -1.0f && x < w;
+  const bool outside = y <= -1.0f || y >= h || x <= -1.0f || x >= w;
+  s.is_nan = !outside && (y != y || x != x);
+  s.inside = !outside && !s.is_nan;
+  s.coord_inside = y >= -1.0f && y < h && x >= -1.0f && x < w;  // false for NaN
   if (s.coord_inside) {
     const float fy = __builtin_floorf(y), fx = __builtin_floorf(x);
     s.y0 = static_cast<int64_t>(fy);

@@ -11,10 +11,14 @@
 
 namespace dcn::testing {
 
-// Bilinear value of one channel plane at (y, x), torchvision's rule.
+// Bilinear value of one channel plane at (y, x), torchvision's rule. Its window test is false for NaN, so
+// a NaN coordinate gives 0 when the other one lies outside and NaN otherwise (torchvision's CPU kernel goes
+// on to interpolate with NaN weights); the NaN is returned before floor() could reach a float-to-int
+// conversion, which would be undefined behaviour.
 template <typename T>
 double bilinear(const T* plane, int64_t H, int64_t W, double y, double x) {
   if (y <= -1 || y >= H || x <= -1 || x >= W) return 0.0;
+  if (std::isnan(y) || std::isnan(x)) return std::nan("");
   const int64_t y0 = static_cast<int64_t>(std::floor(y)), x0 = static_cast<int64_t>(std::floor(x));
   const double ly = y - y0, lx = x - x0;
   auto at = [&](int64_t yy, int64_t xx) -> double {
@@ -25,10 +29,12 @@ double bilinear(const T* plane, int64_t H, int64_t W, double y, double x) {
 }
 
 // params must describe a torchvision-convention NCHW call. mask and bias may be empty.
+// float_positions: form the sample position in float, as torchvision's float32 kernel (and this core) do,
+// instead of in double; the fuzzer compares at positions rounded the same way.
 template <typename T>
 std::vector<double> reference_forward(const ConvParams& p, const std::vector<T>& input, const std::vector<T>& weight,
                                       const std::vector<T>& offset, const std::vector<T>& mask,
-                                      const std::vector<T>& bias) {
+                                      const std::vector<T>& bias, bool float_positions = false) {
   const int64_t N = p.batch, C = p.in_channels, H = p.in_height, W = p.in_width, Co = p.out_channels;
   const int64_t kh = p.kernel_h, kw = p.kernel_w, Ho = p.out_height, Wo = p.out_width, K = kh * kw;
   const int64_t cg_in = C / p.groups, cg_out = Co / p.groups, c_per_g = C / p.offset_groups;
@@ -47,8 +53,12 @@ std::vector<double> reference_forward(const ConvParams& p, const std::vector<T>&
                 const double dy = offset[((n * 2 * p.offset_groups * K) + 2 * k) * Ho * Wo + pix];
                 const double dx = offset[((n * 2 * p.offset_groups * K) + 2 * k + 1) * Ho * Wo + pix];
                 const double m = mask.empty() ? 1.0 : mask[(n * p.offset_groups * K + k) * Ho * Wo + pix];
-                const double y = ho * p.stride_h - p.pad_top + i * p.dilation_h + dy;
-                const double x = wo * p.stride_w - p.pad_left + j * p.dilation_w + dx;
+                double y = ho * p.stride_h - p.pad_top + i * p.dilation_h + dy;
+                double x = wo * p.stride_w - p.pad_left + j * p.dilation_w + dx;
+                if (float_positions) {
+                  y = static_cast<float>(ho * p.stride_h - p.pad_top + i * p.dilation_h) + static_cast<float>(dy);
+                  x = static_cast<float>(wo * p.stride_w - p.pad_left + j * p.dilation_w) + static_cast<float>(dx);
+                }
                 const double v = bilinear(&input[(n * C + c) * H * W], H, W, y, x);
                 acc += weight[((co * cg_in + cl) * kh + i) * kw + j] * m * v;
               }
@@ -79,6 +89,7 @@ void bilinear_coordinate_gradient(const T* plane, int64_t H, int64_t W, double y
 // bilinear(), with the same zero window.
 inline void bilinear_scatter(double* plane, int64_t H, int64_t W, double y, double x, double value) {
   if (y <= -1 || y >= H || x <= -1 || x >= W) return;
+  if (std::isnan(y) || std::isnan(x)) return;  // torchvision's col2im skips it too (its distance tests fail)
   const int64_t y0 = static_cast<int64_t>(std::floor(y)), x0 = static_cast<int64_t>(std::floor(x));
   const double ly = y - y0, lx = x - x0;
   auto add = [&](int64_t yy, int64_t xx, double w) {
