@@ -3,7 +3,10 @@
 // Tensors are passed as byte addresses in the module's heap; the JS layer (bindings/js/) copies them in and
 // out. No exceptions cross this boundary: a rejected call is an answer, not a throw.
 #include <emscripten/bind.h>
+#include <emscripten/heap.h>
 #include <emscripten/val.h>
+
+#include <malloc.h>
 
 #include <cstdint>
 #include <memory>
@@ -17,10 +20,18 @@ using emscripten::val;
 namespace {
 
 // ---------------------------------------------------------------- arguments in
+// The JS layer sends integers of at most 2^31 - 1 in magnitude. Anything else is clamped to a value the
+// validator rejects, so that no NaN or huge double ever reaches a float-to-int conversion (which would
+// be undefined behaviour, and can trap in WebAssembly).
+int64_t to_int(double d) {
+  if (!(d > -1e15 && d < 1e15)) return INT64_MIN;  // NaN, infinities and absurd values
+  return static_cast<int64_t>(d);
+}
+
 std::vector<int64_t> int_list(const val& v) {
   std::vector<int64_t> out;
   if (v.isUndefined() || v.isNull()) return out;
-  for (double d : emscripten::convertJSArrayToNumberVector<double>(v)) out.push_back(static_cast<int64_t>(d));
+  for (double d : emscripten::convertJSArrayToNumberVector<double>(v)) out.push_back(to_int(d));
   return out;
 }
 
@@ -44,19 +55,24 @@ dcn::ConvRequest request_from(const val& args) {
   r.padding = int_list(args["padding"]);
   r.dilation = int_list(args["dilation"]);
   r.kernel_size = int_list(args["kernelSize"]);
-  if (!args["groups"].isUndefined()) r.groups = static_cast<int64_t>(args["groups"].as<double>());
-  if (!args["offsetGroups"].isUndefined()) r.offset_groups = static_cast<int64_t>(args["offsetGroups"].as<double>());
+  if (!args["groups"].isUndefined()) r.groups = to_int(args["groups"].as<double>());
+  if (!args["offsetGroups"].isUndefined()) r.offset_groups = to_int(args["offsetGroups"].as<double>());
   if (!args["modulated"].isUndefined()) r.modulated = args["modulated"].as<bool>();
   r.has_grad_output = !(args["gradOutputShape"].isNull() || args["gradOutputShape"].isUndefined());
   r.grad_output_shape = int_list(args["gradOutputShape"]);
   return r;
 }
 
+// A heap byte address from JS, as an unsigned number (the JS layer sends pointer >>> 0: _malloc returns
+// addresses above 2 GiB as negative numbers). Anything that is not an address is null, which the passes
+// reject.
 template <typename T>
 const T* pointer(const val& pointers, const char* name) {
   const val v = pointers[name];
-  if (v.isUndefined() || v.isNull()) return nullptr;
-  return reinterpret_cast<const T*>(static_cast<uintptr_t>(v.as<double>()));
+  if (!v.isNumber()) return nullptr;
+  const double address = v.as<double>();
+  if (!(address >= 1 && address < 4294967296.0)) return nullptr;
+  return reinterpret_cast<const T*>(static_cast<uintptr_t>(address));
 }
 
 float* mutable_pointer(const val& pointers, const char* name) { return const_cast<float*>(pointer<float>(pointers, name)); }
@@ -96,10 +112,16 @@ class Engine {
 
   int threads() const { return pool_.threads(); }
 
-  // Validates a call and reports the output shape, so the JS layer can allocate before running.
+  // Validates a call and reports the output shape, so the JS layer can allocate before running. A call
+  // whose tensors, results and workspace cannot all fit in the 4 GiB heap is a RangeError here, before
+  // anything is allocated.
   val validate(const val& args) const {
+    const dcn::ConvRequest request = request_from(args);
     dcn::ConvParams p;
-    const dcn::Status s = dcn::validate(request_from(args), &p);
+    dcn::Status s = dcn::validate(request, &p);
+    if (s.ok()) {
+      s = request.has_grad_output ? dcn::check_backward_memory(p, threads()) : dcn::check_forward_memory(p, threads());
+    }
     return answer(s, p, threads());
   }
 
@@ -163,6 +185,16 @@ bool has_threads() {
 #endif
 }
 
+// Bytes of the heap and bytes malloc has handed out and not taken back: the tests check that many calls
+// leave both flat (no leak, no growth).
+val heap_stats() {
+  const struct mallinfo info = mallinfo();
+  val out = val::object();
+  out.set("heapBytes", static_cast<double>(emscripten_get_heap_size()));
+  out.set("allocatedBytes", static_cast<double>(info.uordblks));
+  return out;
+}
+
 std::string simd_name() { return dcn::simd_name(); }
 std::string version() { return dcn::kVersion; }
 
@@ -176,6 +208,7 @@ EMSCRIPTEN_BINDINGS(deformconv) {
       .function("forward", &Engine::forward)
       .function("backward", &Engine::backward);
   emscripten::function("hasThreads", &has_threads);
+  emscripten::function("heapStats", &heap_stats);
   emscripten::function("simdName", &simd_name);
   emscripten::function("version", &version);
 }

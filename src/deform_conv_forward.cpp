@@ -85,11 +85,11 @@ int64_t forward_workspace_bytes(const ConvParams& p, int threads) {
          round64(t.channel_runs * static_cast<int64_t>(sizeof(ChannelRun)));
 }
 
-Status check_forward_memory(const ConvParams& p, int threads, uint64_t limit_bytes) {
-  return check_memory_limit(forward_tensors(p), forward_workspace_bytes(p, threads), limit_bytes);
-}
-
 Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, ThreadPool& pool) {
+  const bool torch_mask = p.convention == Convention::kTorchvision && p.use_mask;
+  const char* missing = !x.input ? "input" : !x.weight ? "weight" : !x.offset ? "offset" : !x.output ? "the output"
+                        : (torch_mask && !x.mask) ? "mask" : (p.has_bias && !x.bias) ? "bias" : nullptr;
+  if (missing) return Status::TypeError(std::string("forward: ") + missing + " must be given");
   const int threads = pool.threads();
   Tiling t;
   if (!choose_tiling(p, threads, &t)) {

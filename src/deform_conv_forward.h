@@ -2,7 +2,6 @@
 #pragma once
 
 #include "conv_params.h"
-#include "memory_limit.h"
 #include "status.h"
 #include "thread_pool.h"
 
@@ -18,16 +17,12 @@ struct ForwardTensors {
   float* output = nullptr;        // (N, C_out, Ho, Wo) or NHWC
 };
 
-// Computes the output. params must come from validate(). Fails only when workspace memory is not available.
+// Computes the output. params must come from validate(). Fails when a needed pointer is null or workspace
+// memory is not available.
 Status deform_conv2d_forward(const ConvParams& params, const ForwardTensors& tensors, ThreadPool& pool);
 
 // Bytes of workspace the forward pass allocates for these params and thread count (beyond inputs and
 // outputs), or -1 if it would not fit in memory at all. Reported by the benchmark and checked in tests.
 int64_t forward_workspace_bytes(const ConvParams& params, int threads);
-
-// RangeError when the call's tensors, output and workspace together exceed limit_bytes (by default what
-// this build can address: 4 GiB in WebAssembly), saying how much memory was needed. The WebAssembly
-// binding runs it before it copies any tensor into the module's memory.
-Status check_forward_memory(const ConvParams& params, int threads, uint64_t limit_bytes = kAddressSpaceBytes);
 
 }  // namespace dcn

@@ -14,6 +14,7 @@
 #include "conv_params.h"
 #include "deform_conv_backward.h"
 #include "deform_conv_forward.h"
+#include "memory_limit.h"
 #include "status.h"
 #include "thread_pool.h"
 

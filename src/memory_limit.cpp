@@ -2,6 +2,9 @@
 
 #include <sstream>
 
+#include "deform_conv_backward.h"
+#include "deform_conv_forward.h"
+
 namespace dcn {
 namespace {
 
@@ -68,6 +71,23 @@ Status check_memory_limit(const std::vector<TensorSize>& tensors, int64_t worksp
   m << ", more than the " << limit_bytes << " bytes (" << gib(limit_bytes) << ") this build can address";
   if (limit_bytes == (uint64_t{1} << 32)) m << " (WebAssembly memory is at most 4 GiB)";
   return Status::RangeError(m.str());
+}
+
+Status check_forward_memory(const ConvParams& p, int threads, uint64_t limit_bytes) {
+  return check_memory_limit(forward_tensors(p), forward_workspace_bytes(p, threads), limit_bytes);
+}
+
+Status check_backward_memory(const ConvParams& p, int threads, uint64_t limit_bytes) {
+  std::vector<TensorSize> tensors;
+  for (const TensorSize& t : forward_tensors(p)) {
+    if (t.name == "the output") {
+      tensors.push_back({"gradOutput", t.shape});
+    } else {
+      tensors.push_back(t);
+      tensors.push_back({"the gradient of " + t.name, t.shape});
+    }
+  }
+  return check_memory_limit(tensors, backward_workspace_bytes(p, threads), limit_bytes);
 }
 
 }  // namespace dcn

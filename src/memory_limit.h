@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "conv_params.h"
@@ -18,7 +19,7 @@ constexpr uint64_t kAddressSpaceBytes = sizeof(void*) == 4 ? (uint64_t{1} << 32)
 
 // One float32 tensor of a call, for the memory total and the message.
 struct TensorSize {
-  const char* name;              // as the caller calls it ("input", "x", "the output", ...)
+  std::string name;              // as the caller calls it ("input", "x", "the output", ...)
   std::vector<int64_t> shape;    // empty: the tensor is absent
 };
 
@@ -31,5 +32,14 @@ Status check_memory_limit(const std::vector<TensorSize>& tensors, int64_t worksp
 // The tensors of a validated forward call, in the caller's names: input, weight, offset, mask (torchvision
 // with a mask), bias (when given) and the output.
 std::vector<TensorSize> forward_tensors(const ConvParams& params);
+
+// RangeError when a forward call's tensors, output and workspace together exceed limit_bytes (by default
+// what this build can address: 4 GiB in WebAssembly), saying how much memory was needed. The WebAssembly
+// binding runs it before it copies any tensor into the module's memory.
+Status check_forward_memory(const ConvParams& params, int threads, uint64_t limit_bytes = kAddressSpaceBytes);
+
+// The same for a backward call: grad_output, the inputs, one gradient per input, and the backward
+// pass's workspace.
+Status check_backward_memory(const ConvParams& params, int threads, uint64_t limit_bytes = kAddressSpaceBytes);
 
 }  // namespace dcn

@@ -17,6 +17,10 @@ function check4d(t, name, meaning) {
   if (t.shape.length !== 4) {
     throw new RangeError(`${name} must be a 4-D tensor ${meaning}, got shape [${t.shape.join(', ')}]`);
   }
+  // As the core: every dimension at least 1 (an empty tensor is a mistake, not a call to convert).
+  if (t.shape.includes(0)) {
+    throw new RangeError(`${name} must have every dimension between 1 and 2147483647, got shape [${t.shape.join(', ')}]`);
+  }
   checkElementCount(t, name);
 }
 

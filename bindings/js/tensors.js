@@ -15,6 +15,15 @@ export function describe(value) {
   return `${typeof value} ${String(value)}`;
 }
 
+// The [[TypedArrayName]] of a typed array, read through %TypedArray%.prototype[@@toStringTag]: it works for
+// arrays made in another realm (an iframe, a vm context), where `instanceof Float32Array` is false, and an
+// object cannot fake it with its own Symbol.toStringTag. undefined for anything that is not a typed array.
+const typedArrayName = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
+
+function isFloat32Array(value) {
+  return typedArrayName.call(value) === 'Float32Array';
+}
+
 function isDetached(view) {
   if (typeof view.buffer.detached === 'boolean') return view.buffer.detached;
   try {
@@ -68,7 +77,7 @@ export function tensorArg(value, name, { optional = false } = {}) {
   }
   const { data } = value;
   const shape = value.shape !== undefined ? value.shape : value.dims;
-  if (!(data instanceof Float32Array)) {
+  if (!isFloat32Array(data)) {
     throw new TypeError(`${name}.data must be a Float32Array, got ${describe(data)}`);
   }
   if (isDetached(data)) throw new TypeError(`${name}.data is a view of a detached ArrayBuffer (it was transferred)`);

@@ -3,6 +3,12 @@
 // copies the results out into fresh Float32Arrays the caller owns, and frees everything, error or not.
 import { checkElementCount } from './tensors.js';
 
+// Bytes held back while a call's tensors are copied in, and released just before the core runs: the core
+// and its embind glue make a few small allocations of their own (argument lists, messages), and in a
+// WebAssembly module built without exceptions a failed small allocation aborts the module. With this
+// headroom, running out of memory is always one of the checked failures (an Error), never an abort.
+const HEADROOM_BYTES = 256 * 1024;
+
 function errorFrom(answer) {
   const Kind = answer.errorKind === 'TypeError' ? TypeError : answer.errorKind === 'RangeError' ? RangeError : Error;
   return new Kind(answer.message);
@@ -40,13 +46,17 @@ export class WasmBackend {
     const names = ['input', 'weight', 'offset', 'mask', 'bias'].filter((name) => tensors[name]);
     for (const name of names) checkElementCount(tensors[name], argNames[name]);
     const pointers = {};
+    let headroom = this.allocateBytes(HEADROOM_BYTES, 'the core\'s working headroom');
     try {
-      for (const name of names) pointers[name] = this.copyIn(tensors[name].data, name);
-      pointers.output = this.allocate(plan.outputElements, 'output');
+      for (const name of names) pointers[name] = this.copyIn(tensors[name].data, argNames[name]);
+      pointers.output = this.allocate(plan.outputElements, 'the output');
+      this.module._free(headroom);
+      headroom = 0;
       const answer = this.engine.forward(args, pointers);
       if (!answer.ok) throw errorFrom(answer);
       return { data: this.copyOut(pointers.output, plan.outputElements), shape: plan.outputShape };
     } finally {
+      if (headroom) this.module._free(headroom);
       for (const name of Object.keys(pointers)) this.module._free(pointers[name]);
     }
   }
@@ -63,9 +73,12 @@ export class WasmBackend {
     const gradients = { input: 'gradInput', offset: 'gradOffset', mask: 'gradMask', weight: 'gradWeight', bias: 'gradBias' };
     const present = Object.keys(gradients).filter((name) => tensors[name]);
     const pointers = {};
+    let headroom = this.allocateBytes(HEADROOM_BYTES, 'the core\'s working headroom');
     try {
-      for (const name of names) if (name !== 'bias') pointers[name] = this.copyIn(tensors[name].data, name);
+      for (const name of names) if (name !== 'bias') pointers[name] = this.copyIn(tensors[name].data, argNames[name]);
       for (const name of present) pointers[gradients[name]] = this.allocate(tensors[name].data.length, `the gradient of ${argNames[name]}`);
+      this.module._free(headroom);
+      headroom = 0;
       const answer = this.engine.backward(args, pointers);
       if (!answer.ok) throw errorFrom(answer);
       const result = {};
@@ -76,13 +89,22 @@ export class WasmBackend {
       }
       return result;
     } finally {
+      if (headroom) this.module._free(headroom);
       for (const name of Object.keys(pointers)) this.module._free(pointers[name]);
     }
   }
 
+  /** Heap memory for `elements` floats; an Error (not an abort) when the heap cannot provide it. */
   allocate(elements, what) {
-    const bytes = elements * 4;
-    const pointer = bytes > 0xffffffff ? 0 : this.module._malloc(Math.max(bytes, 4));
+    return this.allocateBytes(elements * 4, what);
+  }
+
+  /**
+   * The address as an unsigned number: _malloc returns addresses above 2 GiB as negative int32, which the
+   * core would not take for an address (and heapF32()'s index needs >>> 2 of the unsigned value anyway).
+   */
+  allocateBytes(bytes, what) {
+    const pointer = bytes > 0xffffffff ? 0 : this.module._malloc(Math.max(bytes, 4)) >>> 0;
     if (!pointer) {
       throw new Error(`out of memory: could not allocate ${bytes} bytes of WebAssembly memory for ${what} ` +
         `(heap now ${this.heapF32().byteLength} bytes, at most 4 GiB)`);
@@ -102,6 +124,11 @@ export class WasmBackend {
 
   info() {
     return { simd: this.module.simdName(), threads: this.threads, build: this.build };
+  }
+
+  /** { heapBytes, allocatedBytes }: the size of the WebAssembly heap and the bytes malloc has handed out. */
+  heapStats() {
+    return this.module.heapStats();
   }
 
   dispose() {
