@@ -14,6 +14,9 @@ have g++ || missing+=(g++)
 [ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
 # The browser tests drive Debian's Chromium through playwright-core (no browser download).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# clang with its sanitizer and libFuzzer runtimes: the sanitizer build and the fuzzer (scripts/test-sanitizers.sh).
+have clang++ || missing+=(clang)
+compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-$(uname -m).a" >/dev/null || missing+=(libclang-rt-14-dev)
 
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then
