@@ -191,7 +191,8 @@ val heap_stats() {
   const struct mallinfo info = mallinfo();
   val out = val::object();
   out.set("heapBytes", static_cast<double>(emscripten_get_heap_size()));
-  out.set("allocatedBytes", static_cast<double>(info.uordblks));
+  // mallinfo's fields are int in Emscripten's header: read them as the unsigned 32-bit sizes they are.
+  out.set("allocatedBytes", static_cast<double>(static_cast<uint32_t>(info.uordblks)));
   return out;
 }
 

@@ -169,10 +169,20 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
   if (!choose_tiling(p, threads, &t)) {
     return Status::RangeError("the backward pass would need more than 2^31 workspace elements for this shape");
   }
+  // The small bookkeeping vectors come first, while the memory the caller left free is still there (in
+  // WebAssembly a failed operator new aborts the module); the large buffers are allocated with a check and
+  // given back before the out-of-memory message is composed.
+  const std::vector<ChannelRun> runs = channel_runs(p);
+  std::vector<size_t> group_runs(static_cast<size_t>(p.offset_groups) + 1, runs.size());  // runs of g: [g], [g+1])
+  for (size_t r = runs.size(); r-- > 0;) group_runs[static_cast<size_t>(runs[r].offset_group)] = r;
+  std::vector<char> touched(static_cast<size_t>(threads));
   Buffer packed, image_copy, workspace;
   const uint64_t workspace_bytes = static_cast<uint64_t>(t.thread_bytes) * static_cast<uint64_t>(threads);
   if (!packed.allocate(4 * static_cast<uint64_t>(t.packed_floats)) ||
       !image_copy.allocate(4 * static_cast<uint64_t>(t.image_floats)) || !workspace.allocate(workspace_bytes)) {
+    packed.release();
+    image_copy.release();
+    workspace.release();
     return Status::Internal("out of memory: the backward pass needs " +
                             std::to_string(backward_workspace_bytes(p, threads)) +
                             " bytes of workspace beyond its inputs and gradients");
@@ -200,9 +210,6 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
   const bool nhwc = p.data_format == DataFormat::kNHWC;
   const bool mindspore = p.convention == Convention::kMindSpore;
 
-  const std::vector<ChannelRun> runs = channel_runs(p);
-  std::vector<size_t> group_runs(static_cast<size_t>(p.offset_groups) + 1, runs.size());  // runs of g: [g], [g+1])
-  for (size_t r = runs.size(); r-- > 0;) group_runs[static_cast<size_t>(runs[r].offset_group)] = r;
   const OffsetView offsets = make_offset_view(p, x.offset, x.mask);
   // grad_offset (and grad_mask) have the strides of offset (and mask); MindSpore's mask block is in grad_offset.
   float* grad_mask_base = mindspore ? x.grad_offset : x.grad_mask;
@@ -213,7 +220,6 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
 
   float* zero_row = image_copy.as<float>() + (nhwc ? 0 : HW * C);
   std::memset(zero_row, 0, sizeof(float) * C);
-  std::vector<char> touched(static_cast<size_t>(threads));
 
   for (int64_t n = 0; n < N; ++n) {
     // 2a. Image n, channels-last.

@@ -6,11 +6,14 @@ const MAX_DIM = 2147483647; // 2^31 - 1: the core's limit for one dimension and 
 
 /** Short description of any value for error messages. */
 export function describe(value) {
+  const a = (name) => `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${value.length}`;
-  if (typeof value === 'object') return value.constructor && value.constructor !== Object ? `a ${value.constructor.name}` : 'an object';
+  if (value instanceof DataView) return `a DataView of ${value.byteLength} bytes`;
+  if (ArrayBuffer.isView(value)) return `${a(value.constructor.name)} of length ${value.length}`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object') return value.constructor && value.constructor !== Object && value.constructor.name ? a(value.constructor.name) : 'an object';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
   return `${typeof value} ${String(value)}`;
 }

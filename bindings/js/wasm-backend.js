@@ -42,6 +42,7 @@ export class WasmBackend {
 
   /** Runs a forward call described by calls.js. Returns { data, shape }. */
   forward({ args, tensors, argNames }) {
+    this.ensureHeadroom();
     const plan = this.validate(args);
     const names = ['input', 'weight', 'offset', 'mask', 'bias'].filter((name) => tensors[name]);
     for (const name of names) checkElementCount(tensors[name], argNames[name]);
@@ -66,6 +67,7 @@ export class WasmBackend {
    * { input, offset, mask, weight, bias }, each { data, shape } or null when that input is absent.
    */
   backward({ args, tensors, argNames }) {
+    this.ensureHeadroom();
     this.validate(args);
     const names = ['gradOutput', 'input', 'weight', 'offset', 'mask', 'bias'].filter((name) => tensors[name]);
     for (const name of names) checkElementCount(tensors[name], argNames[name]);
@@ -92,6 +94,11 @@ export class WasmBackend {
       if (headroom) this.module._free(headroom);
       for (const name of Object.keys(pointers)) this.module._free(pointers[name]);
     }
+  }
+
+  /** An Error unless HEADROOM_BYTES are free: the core's validator allocates a little too. */
+  ensureHeadroom() {
+    this.module._free(this.allocateBytes(HEADROOM_BYTES, 'the core\'s working headroom'));
   }
 
   /** Heap memory for `elements` floats; an Error (not an abort) when the heap cannot provide it. */

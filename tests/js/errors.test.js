@@ -75,7 +75,7 @@ describe('deformConv2d rejects', () => {
 
 describe('deformableConv2d rejects', () => {
   test.each([
-    ['x of the wrong kind', (a) => { a.x = { data: new Int32Array(100), shape: [1, 4, 5, 5] }; }, TypeError, /^x\.data must be a Float32Array, got a Int32Array/],
+    ['x of the wrong kind', (a) => { a.x = { data: new Int32Array(100), shape: [1, 4, 5, 5] }; }, TypeError, /^x\.data must be a Float32Array, got an Int32Array/],
     ['offsets channels not 3*G*kh*kw', (a) => { a.offsets = t([1, 18, 5, 5]); }, RangeError, /^offsets: shape\[1\] must be 3 \* deformableGroups \* kh \* kw = 27, got 18$/],
     ['deformableGroups not dividing C_in', (a) => { a.options.deformableGroups = 3; }, RangeError, /^deformableGroups = 3 must divide the input channels C_in = 4$/],
     ['deformableGroups 0', (a) => { a.options.deformableGroups = 0; }, RangeError, /^deformableGroups must be a positive integer, got 0$/],

@@ -1,0 +1,178 @@
+// Malformed calls: for every entry point, at least 1,000 calls from a seeded generator (malformed-calls.js:
+// wrong ranks, zero and negative sizes, shape mismatches between the tensors, non-integer, NaN and huge
+// parameters, wrong typed-array kinds, data shorter or longer than its shape in plain, shared and offset
+// views, detached buffers, plain arrays, null and undefined in every position). Each must reject with
+// exactly TypeError or RangeError whose message names the argument; afterwards the same instance still
+// computes every golden case, and its heap holds no more than before. Valid but unusual inputs (views with
+// an offset, SharedArrayBuffer, onnxruntime-style tensors, typed-array shapes, arrays from another realm)
+// give the same results as plain ones.
+const vm = require('vm');
+const {
+  api, goldenCases, torchvisionArgs: goldenTv, mindsporeArgs: goldenMs, expectClose, FORWARD_TOLERANCE, GRADIENT_TOLERANCE,
+} = require('./helpers');
+const { ENTRY_POINTS, makeCase, malformedCalls, namesOneOf, torchvisionArgs, mindsporeArgs, random } = require('./malformed-calls');
+
+const CALLS_PER_ENTRY_POINT = 1000;
+const BUILDS = [
+  ['threads', { wasmBuild: 'threads', threads: 2 }],
+  ['simd', { wasmBuild: 'simd' }],
+];
+
+const seedOf = (name) => [...name].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0, 2166136261);
+
+/** Runs the generator's calls for one entry point; returns { count, failures }. */
+async function runMalformed(entry, target) {
+  let count = 0;
+  const failures = [];
+  for (const { args, expectations } of malformedCalls(entry, { seed: seedOf(entry.name), count: CALLS_PER_ENTRY_POINT })) {
+    count++;
+    let result, error;
+    try {
+      result = await Promise.resolve().then(() => entry.call(target, args)); // layouts throw synchronously
+    } catch (e) {
+      error = e;
+    }
+    const labels = expectations.map((x) => x.label).join(' + ');
+    if (!error) {
+      failures.push(`${labels}: resolved instead of rejecting`);
+      if (entry.creates && result) result.dispose();
+      continue;
+    }
+    const ok = expectations.some((x) => error.constructor === x.error && namesOneOf(String(error.message), x.names));
+    if (!ok) {
+      const want = expectations.map((x) => `${x.error.name} naming ${x.names.join('|')}`).join(' or ');
+      failures.push(`${labels}: ${error && error.constructor && error.constructor.name}: ${error && error.message} (wanted ${want})`);
+    }
+  }
+  return { count, failures };
+}
+
+async function expectGoldenCases(dc) {
+  for (const c of goldenCases()) {
+    expectClose((await dc.deformConv2d(...goldenTv(c))).data, c.output, FORWARD_TOLERANCE, `${c.name} forward`);
+    expectClose((await dc.deformableConv2d(...goldenMs(c))).data, c.output, FORWARD_TOLERANCE, `${c.name} MindSpore forward`);
+    const gradOutput = { data: Float32Array.from(c.grad_output), shape: c.shapes.output };
+    const g = await dc.deformConv2dBackward(gradOutput, ...goldenTv(c));
+    expectClose(g.gradInput.data, c.grad_input, GRADIENT_TOLERANCE, `${c.name} gradInput`);
+    expectClose(g.gradOffset.data, c.grad_offset, GRADIENT_TOLERANCE, `${c.name} gradOffset`);
+    expectClose(g.gradWeight.data, c.grad_weight, GRADIENT_TOLERANCE, `${c.name} gradWeight`);
+  }
+}
+
+describe.each(BUILDS)('malformed calls on the %s build', (build, options) => {
+  let dc, heapBefore;
+  beforeAll(async () => {
+    dc = await api.createDeformConv(options);
+    await expectGoldenCases(dc); // warm up: every lazily made structure exists before the heap is measured
+    heapBefore = dc._wasm.heapStats();
+  });
+  afterAll(() => dc.dispose());
+
+  const onInstance = ENTRY_POINTS.filter((e) => !e.layouts && !e.creates);
+  test.each(onInstance.map((e) => [e.name, e]))(`%s: ${CALLS_PER_ENTRY_POINT} malformed calls reject with the argument named`, async (name, entry) => {
+    const { count, failures } = await runMalformed(entry, dc);
+    expect(failures.slice(0, 15)).toEqual([]);
+    expect(count).toBeGreaterThanOrEqual(CALLS_PER_ENTRY_POINT);
+  });
+
+  test('afterwards the same instance computes every golden case, and its heap is as before', async () => {
+    await expectGoldenCases(dc);
+    const heapAfter = dc._wasm.heapStats();
+    expect(heapAfter.allocatedBytes).toBe(heapBefore.allocatedBytes);
+    expect(heapAfter.heapBytes).toBe(heapBefore.heapBytes);
+  });
+});
+
+describe('malformed calls without an instance', () => {
+  test.each(ENTRY_POINTS.filter((e) => e.layouts || e.creates).map((e) => [e.name, e]))(
+    `%s: ${CALLS_PER_ENTRY_POINT} malformed calls reject with the argument named`, async (name, entry) => {
+      const { count, failures } = await runMalformed(entry, api);
+      expect(failures.slice(0, 15)).toEqual([]);
+      expect(count).toBeGreaterThanOrEqual(CALLS_PER_ENTRY_POINT);
+    });
+});
+
+describe('valid but unusual inputs work and give the plain results', () => {
+  let dc;
+  beforeAll(async () => { dc = await api.createDeformConv({ threads: 2 }); });
+  afterAll(() => dc.dispose());
+
+  const otherRealm = vm.runInNewContext('({ f32: (n) => new Float32Array(n) })');
+  // Each form rewraps one tensor { data, shape } without changing its numbers.
+  const FORMS = {
+    'a subarray view with a non-zero byteOffset': ({ data, shape }) => {
+      const big = new Float32Array(data.length + 7);
+      big.set(data, 5);
+      return { data: big.subarray(5, 5 + data.length), shape };
+    },
+    'SharedArrayBuffer-backed data': ({ data, shape }) => {
+      const shared = new Float32Array(new SharedArrayBuffer(data.byteLength));
+      shared.set(data);
+      return { data: shared, shape };
+    },
+    'a SharedArrayBuffer view with an offset': ({ data, shape }) => {
+      const shared = new Float32Array(new SharedArrayBuffer(data.byteLength + 12), 12, data.length);
+      shared.set(data);
+      return { data: shared, shape };
+    },
+    'an onnxruntime-style { data, dims }': ({ data, shape }) => ({ data, dims: shape }),
+    'a typed-array shape': ({ data, shape }) => ({ data, shape: Int32Array.from(shape) }),
+    'a frozen tensor with extra fields': ({ data, shape }) => Object.freeze({ data, shape: Object.freeze([...shape]), name: 'x', type: 'float32' }),
+    'a class instance with getters': ({ data, shape }) => new (class Tensor { get data() { return data; } get shape() { return shape; } })(),
+    'a Float32Array from another realm': ({ data, shape }) => {
+      const foreign = otherRealm.f32(data.length);
+      foreign.set(data);
+      return { data: foreign, shape };
+    },
+  };
+
+  const rand = random(77);
+  const cases = Array.from({ length: 4 }, () => makeCase(rand, false));
+
+  test.each(Object.keys(FORMS))('%s', async (form) => {
+    const wrap = FORMS[form];
+    for (const c of cases) {
+      const tv = torchvisionArgs(c);
+      const plain = await dc.deformConv2d(...tv);
+      const [input, offset, weight, o] = tv;
+      const wrapped = await dc.deformConv2d(wrap(input), wrap(offset), wrap(weight), {
+        ...o, mask: o.mask && wrap(o.mask), bias: o.bias && wrap(o.bias),
+      });
+      expect(wrapped.shape).toEqual(plain.shape);
+      expect(Array.from(wrapped.data)).toEqual(Array.from(plain.data));
+
+      const ms = mindsporeArgs(c);
+      const plainMs = await dc.deformableConv2d(...ms);
+      const wrappedMs = await dc.deformableConv2d(wrap(ms[0]), wrap(ms[1]), wrap(ms[2]), ms[3], ms[4], ms[5], { ...ms[6], bias: ms[6].bias && wrap(ms[6].bias) });
+      expect(Array.from(wrappedMs.data)).toEqual(Array.from(plainMs.data));
+
+      const gradOutput = { data: c.gradOutput.data, shape: [...c.gradOutput.shape] };
+      const plainGrad = await dc.deformConv2dBackward(gradOutput, ...tv);
+      const wrappedGrad = await dc.deformConv2dBackward(wrap(gradOutput), wrap(input), wrap(offset), wrap(weight), {
+        ...o, mask: o.mask && wrap(o.mask), bias: o.bias && wrap(o.bias),
+      });
+      // With several threads grad_input and grad_weight are sums in a varying order: equal to the last bits.
+      expectClose(wrappedGrad.gradInput.data, plainGrad.gradInput.data, 1e-6, `${form} gradInput`);
+      expect(Array.from(wrappedGrad.gradOffset.data)).toEqual(Array.from(plainGrad.gradOffset.data));
+      expectClose(wrappedGrad.gradWeight.data, plainGrad.gradWeight.data, 1e-6, `${form} gradWeight`);
+
+      const off = { data: c.offsetNCHW.data, shape: [...c.offsetNCHW.shape] };
+      const mask = { data: c.maskNCHW.data, shape: [...c.maskNCHW.shape] };
+      const a = api.layouts.toMindSpore(off, mask, [c.kh, c.kw]);
+      const b = api.layouts.toMindSpore(wrap(off), wrap(mask), [c.kh, c.kw]);
+      expect(Array.from(b.data)).toEqual(Array.from(a.data));
+      const back = api.layouts.fromMindSpore(wrap(a), [c.kh, c.kw]);
+      expect(Array.from(back.offset.data)).toEqual(Array.from(off.data));
+    }
+  });
+
+  test('inputs are left as they were, shared and offset views included', async () => {
+    const c = cases[0];
+    const [input, offset, weight, o] = torchvisionArgs(c);
+    const shared = FORMS['a SharedArrayBuffer view with an offset'](input);
+    const before = Array.from(shared.data);
+    await dc.deformConv2d(shared, offset, weight, o);
+    await dc.deformConv2dBackward({ data: c.gradOutput.data, shape: [...c.gradOutput.shape] }, shared, offset, weight, o);
+    expect(Array.from(shared.data)).toEqual(before);
+  });
+});
