@@ -92,7 +92,8 @@ val answer(const dcn::Status& status) {
   return out;
 }
 
-val answer(const dcn::Status& status, const dcn::ConvParams& p, int threads) {
+// backward: the call is a backward one (workspaceBytes is then the backward pass's).
+val answer(const dcn::Status& status, const dcn::ConvParams& p, int threads, bool backward) {
   val out = answer(status);
   if (!status.ok()) return out;
   out.set("outputShape", shape_array(p.output_shape()));
@@ -100,7 +101,8 @@ val answer(const dcn::Status& status, const dcn::ConvParams& p, int threads) {
   out.set("offsetGroups", static_cast<double>(p.offset_groups));
   out.set("groups", static_cast<double>(p.groups));
   out.set("flops", p.forward_flops());
-  out.set("workspaceBytes", static_cast<double>(dcn::forward_workspace_bytes(p, threads)));
+  const int64_t workspace = backward ? dcn::backward_workspace_bytes(p, threads) : dcn::forward_workspace_bytes(p, threads);
+  out.set("workspaceBytes", static_cast<double>(workspace));
   return out;
 }
 
@@ -122,7 +124,7 @@ class Engine {
     if (s.ok()) {
       s = request.has_grad_output ? dcn::check_backward_memory(p, threads()) : dcn::check_forward_memory(p, threads());
     }
-    return answer(s, p, threads());
+    return answer(s, p, threads(), request.has_grad_output);
   }
 
   // pointers: { input, weight, offset, mask, bias, output } heap byte addresses (mask, bias may be 0/null).
@@ -138,7 +140,7 @@ class Engine {
     t.bias = p.has_bias ? pointer<float>(pointers, "bias") : nullptr;
     t.output = mutable_pointer(pointers, "output");
     s = dcn::deform_conv2d_forward(p, t, pool_);
-    return answer(s, p, threads());
+    return answer(s, p, threads(), false);
   }
 
   // pointers: { gradOutput, input, weight, offset, mask, gradInput, gradOffset, gradMask, gradWeight,
@@ -162,7 +164,7 @@ class Engine {
     t.grad_weight = mutable_pointer(pointers, "gradWeight");
     t.grad_bias = p.has_bias ? mutable_pointer(pointers, "gradBias") : nullptr;
     s = dcn::deform_conv2d_backward(p, t, pool_);
-    return answer(s, p, threads());
+    return answer(s, p, threads(), true);
   }
 
  private:
