@@ -92,10 +92,56 @@ val answer(const dcn::Status& status) {
   return out;
 }
 
+// The channel of (offset group, tap) index i = g*kh*kw + tap is a + b*i for each of dy, dx and the mask in both
+// conventions (offset_channels_of); the WebGPU shaders index with these two numbers instead of knowing the layouts.
+val channel_rule(int64_t first, int64_t second) {
+  val out = val::array();
+  out.call<void>("push", static_cast<double>(first));
+  out.call<void>("push", static_cast<double>(second - first));
+  return out;
+}
+
+// Every size of a validated call, for backends that run outside the core (WebGPU).
+val params_object(const dcn::ConvParams& p) {
+  val out = val::object();
+  const auto set = [&](const char* name, int64_t v) { out.set(name, static_cast<double>(v)); };
+  out.set("convention", std::string(p.convention == dcn::Convention::kMindSpore ? "mindspore" : "torchvision"));
+  out.set("dataFormat", std::string(p.data_format == dcn::DataFormat::kNHWC ? "NHWC" : "NCHW"));
+  set("batch", p.batch);
+  set("inChannels", p.in_channels);
+  set("inHeight", p.in_height);
+  set("inWidth", p.in_width);
+  set("outChannels", p.out_channels);
+  set("kernelH", p.kernel_h);
+  set("kernelW", p.kernel_w);
+  set("strideH", p.stride_h);
+  set("strideW", p.stride_w);
+  set("padTop", p.pad_top);
+  set("padBottom", p.pad_bottom);
+  set("padLeft", p.pad_left);
+  set("padRight", p.pad_right);
+  set("dilationH", p.dilation_h);
+  set("dilationW", p.dilation_w);
+  set("groups", p.groups);
+  set("offsetGroups", p.offset_groups);
+  set("outHeight", p.out_height);
+  set("outWidth", p.out_width);
+  out.set("useMask", p.use_mask);
+  out.set("hasBias", p.has_bias);
+  set("offsetChannels", p.offset_channels());
+  const dcn::OffsetChannels first = dcn::offset_channels_of(p, 0, 0), second = dcn::offset_channels_of(p, 0, 1);
+  out.set("dyChannel", channel_rule(first.dy, second.dy));
+  out.set("dxChannel", channel_rule(first.dx, second.dx));
+  out.set("maskChannel", channel_rule(first.mask, second.mask));
+  out.set("maskInOffset", first.mask_in_offset);
+  return out;
+}
+
 // backward: the call is a backward one (workspaceBytes is then the backward pass's).
 val answer(const dcn::Status& status, const dcn::ConvParams& p, int threads, bool backward) {
   val out = answer(status);
   if (!status.ok()) return out;
+  out.set("params", params_object(p));
   out.set("outputShape", shape_array(p.output_shape()));
   out.set("outputElements", static_cast<double>(p.output_elements));
   out.set("offsetGroups", static_cast<double>(p.offset_groups));

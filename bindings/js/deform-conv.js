@@ -4,10 +4,11 @@
 import { mindsporeCall, torchvisionCall } from './calls.js';
 import { describe } from './tensors.js';
 import { WasmBackend } from './wasm-backend.js';
+import { GpuFailure, WebGpuBackend } from './webgpu/backend.js';
 
 export const VERSION = '0.1.0';
 
-const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'wasmBuild'];
+const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild'];
 const INIT_TIMEOUT_MS = 30000;
 
 function withTimeout(promise, ms, what) {
@@ -42,26 +43,71 @@ function checkCreateOptions(options) {
       throw new RangeError(`threads must be an integer between 1 and 256, got ${options.threads}`);
     }
   }
-  return { backend, wasmBuild, threads: options.threads, gpuDevice: options.gpuDevice };
+  if (options.gpu !== undefined && options.gpu !== null && (typeof options.gpu !== 'object' || typeof options.gpu.requestAdapter !== 'function')) {
+    throw new TypeError(`gpu must be a GPU object with requestAdapter() (navigator.gpu, or create([]) of the npm package 'webgpu'), got ${describe(options.gpu)}`);
+  }
+  return { backend, wasmBuild, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu };
 }
 
 export async function createDeformConvOn(platform, options) {
   const o = checkCreateOptions(options);
-  if (o.backend === 'webgpu') {
-    throw new Error("the 'webgpu' backend is not part of this version of deformconv-wasm yet; use backend 'wasm' or 'auto'");
+  return new DeformConv(await chooseBackends(platform, o), o.backend);
+}
+
+/**
+ * The one place that decides what runs the calls ({ wasm, gpu, fallbackReason }):
+ * - 'wasm': the WebAssembly module (threaded when threads > 1 and SharedArrayBuffer is usable).
+ * - 'webgpu': a WebGPU device (the caller's gpuDevice, or one from any adapter, software ones included); the
+ *   SIMD-only WebAssembly module is loaded beside it for validation only (the core's validator, so both
+ *   backends reject the same inputs with the same messages). No device: reject.
+ * - 'auto': threaded WebAssembly when it can run (threads > 1 and SharedArrayBuffer usable: Node.js, or a
+ *   cross-origin isolated page); otherwise WebGPU on a hardware adapter (not a fallback/software one), or on
+ *   the caller's gpuDevice; otherwise single-threaded WebAssembly, with fallbackReason saying why WebGPU was
+ *   not used. The WebAssembly module of a WebGPU instance also serves as its fallback (see DeformConv._run).
+ */
+async function chooseBackends(platform, o) {
+  const simd = platform.simdSupported();
+  const threadsWanted = o.threads === undefined ? platform.defaultThreads() : o.threads;
+  const threadedWasm = simd && threadsWanted > 1 && platform.threadsUsable() && o.wasmBuild !== 'simd';
+  if (o.backend === 'wasm' || (o.backend === 'auto' && threadedWasm)) {
+    return { wasm: await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted), gpu: null, fallbackReason: null };
   }
+  let gpu = null, fallbackReason = null;
+  try {
+    gpu = await WebGpuBackend.open({
+      gpu: o.gpu, gpuDevice: o.gpuDevice, allowFallbackAdapter: o.backend === 'webgpu',
+    });
+  } catch (e) {
+    if (!(e instanceof GpuFailure)) throw e;
+    if (o.backend === 'webgpu') throw new Error(`backend 'webgpu' is not available: ${e.message}`);
+    fallbackReason = `WebGPU not used: ${e.message}`;
+  }
+  if (!simd) {
+    if (gpu) gpu.dispose();
+    throw new Error('this JavaScript engine does not support WebAssembly SIMD (fixed-width SIMD, 2021), which ' +
+      'deformconv-wasm needs for its WebAssembly backend and, beside WebGPU, for validating arguments');
+  }
+  try {
+    const wasm = gpu ? await loadWasm(platform, 'simd', 1, 1) : await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted);
+    return { wasm, gpu, fallbackReason };
+  } catch (e) {
+    if (gpu) gpu.dispose();
+    throw e;
+  }
+}
+
+async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted) {
   if (!platform.simdSupported()) {
     throw new Error('this JavaScript engine does not support WebAssembly SIMD (fixed-width SIMD, 2021), which deformconv-wasm needs');
   }
-  const threadsWanted = o.threads === undefined ? platform.defaultThreads() : o.threads;
-  let build = o.wasmBuild;
+  let build = wasmBuild;
   if (build === 'auto') build = threadsWanted > 1 && platform.threadsUsable() ? 'threads' : 'simd';
   if (build === 'threads' && !platform.threadsUsable()) {
     throw new Error("wasmBuild 'threads' needs SharedArrayBuffer: serve the page cross-origin isolated " +
       '(Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)');
   }
-  if (build === 'simd' && o.threads > 1 && o.wasmBuild === 'auto') {
-    platform.warn(`deformconv-wasm: ${o.threads} threads were asked for, but this page is not cross-origin isolated ` +
+  if (build === 'simd' && threadsAsked > 1 && wasmBuild === 'auto') {
+    platform.warn(`deformconv-wasm: ${threadsAsked} threads were asked for, but this page is not cross-origin isolated ` +
       '(no SharedArrayBuffer), so the single-threaded SIMD build runs.');
   }
   const threads = build === 'threads' ? threadsWanted : 1;
@@ -69,15 +115,18 @@ export async function createDeformConvOn(platform, options) {
   // pool of 0, so a 1-thread instance of the threaded build keeps one idle worker.
   const pool = build === 'threads' ? Math.max(1, threads - 1) : 0;
   const module = await withTimeout(platform.loadModule(build, pool), INIT_TIMEOUT_MS, `loading the ${build} WebAssembly module`);
-  return new DeformConv(new WasmBackend(module, build, threads));
+  return new WasmBackend(module, build, threads);
 }
 
 export class DeformConv {
   /** @internal use createDeformConv() */
-  constructor(backend) {
-    this._wasm = backend;
+  constructor({ wasm, gpu, fallbackReason }, mode) {
+    this._wasm = wasm;
+    this._gpu = gpu;
+    this._mode = mode;
+    this._fallbackReason = fallbackReason;
     /** 'wasm' | 'webgpu': the backend that runs the calls. */
-    this.backend = 'wasm';
+    this.backend = gpu ? 'webgpu' : 'wasm';
   }
 
   _live() {
@@ -94,21 +143,48 @@ export class DeformConv {
       simdInstructions: wasm.simd,
       threads: wasm.threads,
       wasmBuild: wasm.build,
-      webgpu: null,
-      fallbackReason: null,
+      webgpu: this._gpu ? this._gpu.info() : null,
+      fallbackReason: this._fallbackReason,
     };
+  }
+
+  /**
+   * Runs one call (a calls.js description) on the chosen backend; op: 'forward' | 'backward'. A WebGPU call
+   * is validated by the core first, so bad arguments reject exactly as on WebAssembly. A failure inside
+   * WebGPU rejects with backend 'webgpu'; with 'auto' the call runs on WebAssembly instead and
+   * fallbackReason says why. A lost device, a shader error or a WebGPU error retires the GPU for good; a call
+   * too large for the device's buffers (or its memory) only falls back itself.
+   */
+  async _run(op, call) {
+    const wasm = this._live();
+    if (!this._gpu) return wasm[op](call);
+    const validated = wasm.check(call);
+    try {
+      const result = await this._gpu[op](call, validated);
+      return op === 'forward' ? { data: result, shape: validated.outputShape } : gradientTensors(call, result);
+    } catch (e) {
+      if (!(e instanceof GpuFailure)) throw e;
+      if (this._mode === 'webgpu') throw new Error(`WebGPU backend failed: ${e.message}`);
+      this._fallbackReason = `WebGPU failed, this call ran on WebAssembly: ${e.message}`;
+      if (!e.transient && this._gpu) {
+        this._gpu.dispose();
+        this._gpu = null;
+        this.backend = 'wasm';
+      }
+      return this._live()[op](call);
+    }
   }
 
   /** torchvision.ops.deform_conv2d */
   async deformConv2d(input, offset, weight, options) {
-    const backend = this._live();
-    return backend.forward(torchvisionCall(input, offset, weight, options));
+    this._live();
+    return this._run('forward', torchvisionCall(input, offset, weight, options));
   }
 
   /** mindspore.ops.deformable_conv2d */
   async deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) {
-    const backend = this._live();
-    return backend.forward(mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options));
+    this._live();
+    return this._run('forward', mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options));
   }
 
   /**
@@ -116,8 +192,8 @@ export class DeformConv {
    * Resolves to { gradInput, gradOffset, gradMask (null without mask), gradWeight, gradBias (null without bias) }.
    */
   async deformConv2dBackward(gradOutput, input, offset, weight, options) {
-    const backend = this._live();
-    const g = backend.backward(torchvisionCall(input, offset, weight, options, { backward: true, gradOutput }));
+    this._live();
+    const g = await this._run('backward', torchvisionCall(input, offset, weight, options, { backward: true, gradOutput }));
     return { gradInput: g.input, gradOffset: g.offset, gradMask: g.mask, gradWeight: g.weight, gradBias: g.bias };
   }
 
@@ -126,15 +202,32 @@ export class DeformConv {
    * Resolves to { gradX, gradWeight, gradOffsets ([dx | dy | mask] blocks), gradBias (null without bias) }.
    */
   async deformableConv2dBackward(gradOutput, x, weight, offsets, kernelSize, strides, padding, options) {
-    const backend = this._live();
-    const g = backend.backward(mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options, { backward: true, gradOutput }));
+    this._live();
+    const g = await this._run('backward', mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options, { backward: true, gradOutput }));
     return { gradX: g.input, gradWeight: g.weight, gradOffsets: g.offset, gradBias: g.bias };
   }
 
-  /** Frees the WebAssembly memory and ends the worker threads. Later calls reject; a second dispose() does nothing. */
+  /**
+   * Frees the WebAssembly memory, ends the worker threads and frees the GPU buffers (and the GPU device,
+   * unless it was the caller's). Later calls reject; a second dispose() does nothing.
+   */
   dispose() {
     if (!this._wasm) return;
+    if (this._gpu) this._gpu.dispose();
+    this._gpu = null;
     this._wasm.dispose();
     this._wasm = null;
   }
+}
+
+/** The WebGPU backward's arrays as the WebAssembly backward answers: { input, offset, mask, weight, bias }. */
+function gradientTensors({ tensors }, g) {
+  const like = (data, tensor) => (data && tensor ? { data, shape: tensor.shape.slice() } : null);
+  return {
+    input: like(g.gradInput, tensors.input),
+    offset: like(g.gradOffset, tensors.offset),
+    mask: like(g.gradMask, tensors.mask),
+    weight: like(g.gradWeight, tensors.weight),
+    bias: like(g.gradBias, tensors.bias),
+  };
 }

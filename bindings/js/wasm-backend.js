@@ -40,12 +40,22 @@ export class WasmBackend {
     return answer;
   }
 
-  /** Runs a forward call described by calls.js. Returns { data, shape }. */
-  forward({ args, tensors, argNames }) {
+  /**
+   * Validates a call described by calls.js in the core and checks that every tensor's data holds what its
+   * shape says; returns the core's answer. The WebGPU backend validates through this too.
+   */
+  check({ args, tensors, argNames }) {
     this.ensureHeadroom();
     const plan = this.validate(args);
+    for (const name of Object.keys(tensors)) if (tensors[name]) checkElementCount(tensors[name], argNames[name]);
+    return plan;
+  }
+
+  /** Runs a forward call described by calls.js. Returns { data, shape }. */
+  forward(call) {
+    const { args, tensors, argNames } = call;
+    const plan = this.check(call);
     const names = ['input', 'weight', 'offset', 'mask', 'bias'].filter((name) => tensors[name]);
-    for (const name of names) checkElementCount(tensors[name], argNames[name]);
     const pointers = {};
     let headroom = this.allocateBytes(HEADROOM_BYTES, 'the core\'s working headroom');
     try {

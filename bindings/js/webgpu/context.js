@@ -1,0 +1,154 @@
+// What every WebGPU operation of the backend needs from one device: compiled pipelines (cached by kernel
+// and override constants), bind groups by binding name, buffers kept by role and reused across calls
+// (grown when a call needs more, freed by destroy()), uploads, dispatches and read-backs.
+import { GpuFailure } from './device.js';
+import { kernelBindings, kernelSource, packConv } from './shaders.js';
+
+const MAX_WORKGROUPS = 65535; // maxComputeWorkgroupsPerDimension: the default every device has
+
+const STORAGE = 0x80, UNIFORM = 0x40, COPY_DST = 0x08, COPY_SRC = 0x04, MAP_READ = 0x01; // GPUBufferUsage
+
+export class GpuContext {
+  constructor(device) {
+    this.device = device;
+    const limits = device.limits;
+    // Every buffer is bound whole, so the largest buffer is the smaller of the two limits.
+    this.maxBytes = Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 4) * 4;
+    this.buffers = new Map();
+    this.modules = new Map();
+    this.layouts = new Map();
+    this.pipelines = new Map();
+  }
+
+  /** A compute pipeline for kernel `name` with override constants (compiled once, then cached). */
+  async pipeline(name, constants = {}, entryPoint = 'main') {
+    const key = `${name}:${entryPoint}:${JSON.stringify(constants)}`;
+    let pipeline = this.pipelines.get(key);
+    if (pipeline) return pipeline;
+    if (!this.modules.has(name)) {
+      this.modules.set(name, this.device.createShaderModule({ code: kernelSource(name), label: `deformconv ${name}` }));
+      const entries = kernelBindings(name).map((b) => ({ binding: b.binding, visibility: 4 /* COMPUTE */, buffer: { type: b.type } }));
+      this.layouts.set(name, this.device.createBindGroupLayout({ entries, label: `deformconv ${name}` }));
+    }
+    try {
+      pipeline = await this.device.createComputePipelineAsync({
+        label: `deformconv ${name}`,
+        layout: this.device.createPipelineLayout({ bindGroupLayouts: [this.layouts.get(name)] }),
+        // Override constants are numbers in the API (a bool override takes 0 or 1).
+        compute: { module: this.modules.get(name), entryPoint, constants: Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, Number(v)])) },
+      });
+    } catch (e) {
+      throw new GpuFailure(`the WebGPU kernel '${name}' did not compile: ${e && e.message}`, 'validation');
+    }
+    this.pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /** A bind group for kernel `name`; resources: { binding name: GPUBuffer }. */
+  bindGroup(name, resources) {
+    const entries = kernelBindings(name).map((b) => {
+      if (!resources[b.name]) throw new Error(`internal error: kernel '${name}' needs a buffer for '${b.name}'`);
+      return { binding: b.binding, resource: { buffer: resources[b.name] } };
+    });
+    return this.device.createBindGroup({ layout: this.layouts.get(name), entries });
+  }
+
+  /** The buffer kept for `role`, at least `bytes` long (a new one when the kept one is smaller). */
+  buffer(role, bytes, usage = STORAGE | COPY_DST | COPY_SRC) {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const kept = this.buffers.get(role);
+    if (kept && kept.size >= size && kept.usage === usage) return kept;
+    if (kept) kept.destroy();
+    if (size > this.maxBytes && !(usage & MAP_READ)) {
+      throw new GpuFailure(`the ${role} buffer needs ${size} bytes, more than this device allows (${this.maxBytes})`, 'limit');
+    }
+    const buffer = this.device.createBuffer({ size, usage, label: `deformconv ${role}` });
+    this.buffers.set(role, buffer);
+    return buffer;
+  }
+
+  /** A buffer for `role` holding data (a Float32Array or Int32Array). */
+  upload(role, data) {
+    const buffer = this.buffer(role, data.byteLength);
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
+  }
+
+  /** The uniform buffer of `role` holding a packed Conv. */
+  uniform(role, values) {
+    const data = packConv(values);
+    const buffer = this.buffer(role, data.byteLength, UNIFORM | COPY_DST);
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
+  }
+
+  /** Records one dispatch of pipeline into pass; workgroups: [x, y, z], each within the per-dimension limit. */
+  dispatch(pass, pipeline, bindGroup, [x, y = 1, z = 1]) {
+    if (x === 0 || y === 0 || z === 0) return;
+    if (x > MAX_WORKGROUPS || y > MAX_WORKGROUPS || z > MAX_WORKGROUPS) {
+      throw new GpuFailure(`a dispatch of ${x} x ${y} x ${z} workgroups is above the limit of ${MAX_WORKGROUPS} per dimension`, 'limit');
+    }
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+  }
+
+  /**
+   * Records a one-dimensional dispatch of `count` workgroups, folded into (x, y) when above the limit: the
+   * kernel rebuilds its linear index as id.x + id.y * num_workgroups.x * workgroup size.
+   */
+  dispatchLinear(pass, pipeline, bindGroup, count) {
+    const y = Math.ceil(count / MAX_WORKGROUPS);
+    this.dispatch(pass, pipeline, bindGroup, [Math.ceil(count / Math.max(y, 1)), y]);
+  }
+
+  /** Encodes passes with record(pass) and submits them. */
+  submit(record) {
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    record(pass, encoder);
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Copies `parts` ([{ buffer, bytes }]) to a mappable buffer and hands each part's floats to use(i, floats). */
+  async readBack(parts, use) {
+    const bytes = parts.reduce((sum, part) => sum + Math.ceil(part.bytes / 16) * 16, 0);
+    if (parts.length > 1 && bytes > this.maxBytes) {
+      for (let i = 0; i < parts.length; i++) await this.readBack([parts[i]], (_, floats) => use(i, floats));
+      return;
+    }
+    const offsets = [];
+    let total = 0;
+    for (const part of parts) {
+      offsets.push(total);
+      total += Math.ceil(part.bytes / 16) * 16;
+    }
+    const staging = this.buffer('readback', total, MAP_READ | COPY_DST);
+    const encoder = this.device.createCommandEncoder();
+    parts.forEach((part, i) => {
+      if (part.bytes > 0) encoder.copyBufferToBuffer(part.buffer, 0, staging, offsets[i], Math.ceil(part.bytes / 4) * 4);
+    });
+    this.device.queue.submit([encoder.finish()]);
+    try {
+      await staging.mapAsync(1 /* GPUMapMode.READ */, 0, Math.max(16, total));
+    } catch (e) {
+      throw new GpuFailure(`reading results back from the GPU failed: ${e && e.message}`, 'lost');
+    }
+    try {
+      const mapped = staging.getMappedRange(0, Math.max(16, total));
+      parts.forEach((part, i) => use(i, new Float32Array(mapped, offsets[i], part.bytes / 4)));
+    } finally {
+      staging.unmap();
+    }
+  }
+
+  /** Frees every buffer this context made (not the device). */
+  destroy() {
+    for (const buffer of this.buffers.values()) buffer.destroy();
+    this.buffers.clear();
+    this.pipelines.clear();
+  }
+}
+
+export const BUFFER_USAGE = { STORAGE, UNIFORM, COPY_DST, COPY_SRC, MAP_READ };

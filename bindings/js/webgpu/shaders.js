@@ -1,0 +1,52 @@
+// The WGSL kernels of web/webgpu/ (bundled as text by esbuild's text loader), each put together with the
+// preludes it is compiled after, and what JS reads out of them: the field order of the Conv uniform struct
+// (to pack uniforms) and every kernel's bindings (to build its bind group layout and bind by name). The WGSL
+// files are thus the one place that says both.
+import conv from '../../../web/webgpu/conv.wgsl';
+import gather from '../../../web/webgpu/gather.wgsl';
+import sampling from '../../../web/webgpu/sampling.wgsl';
+import plan from '../../../web/webgpu/plan.wgsl';
+import forward from '../../../web/webgpu/forward.wgsl';
+
+const KERNELS = {
+  plan: [sampling, plan],
+  forward: [gather, forward],
+};
+
+/** The full WGSL source of a kernel: conv.wgsl, its preludes, then the kernel file. */
+export function kernelSource(name) {
+  const parts = KERNELS[name];
+  if (!parts) throw new Error(`internal error: no WGSL kernel named '${name}'`);
+  return [conv, ...parts].join('\n');
+}
+
+const BINDING = /@group\(0\)\s*@binding\((\d+)\)\s*var<(uniform|storage)(?:,\s*(read|read_write))?>\s*(\w+)/g;
+
+/** [{ binding, name, type }] of a kernel, type as GPUBufferBindingType. */
+export function kernelBindings(name) {
+  const bindings = [];
+  for (const m of KERNELS[name].at(-1).matchAll(BINDING)) {
+    const type = m[2] === 'uniform' ? 'uniform' : m[3] === 'read_write' ? 'storage' : 'read-only-storage';
+    bindings.push({ binding: Number(m[1]), name: m[4], type });
+  }
+  return bindings.sort((a, b) => a.binding - b.binding);
+}
+
+/** Field names of the Conv struct in conv.wgsl, in declaration order (every field is an i32). */
+export const CONV_FIELDS = (() => {
+  const body = /struct Conv\s*\{([^}]*)\}/.exec(conv)[1];
+  return [...body.matchAll(/^\s*(\w+)\s*:\s*i32\s*,/gm)].map((m) => m[1]);
+})();
+
+/** Packs a Conv uniform; every field must be given (a missing one is a bug, not a zero). */
+export function packConv(values) {
+  const out = new Int32Array(Math.ceil(CONV_FIELDS.length / 4) * 4);
+  CONV_FIELDS.forEach((field, i) => {
+    const v = values[field];
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      throw new Error(`internal error: Conv.${field} must be a 32-bit integer, got ${v}`);
+    }
+    out[i] = v;
+  });
+  return out;
+}
