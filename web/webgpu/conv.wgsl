@@ -51,6 +51,7 @@ struct Conv {
   mask_b: i32,
   accumulate: i32,                // 1: add to what the result buffer holds (a later chunk of a sum); 0: overwrite
   splits: i32,                    // grad_weight: slices of the pixel sum, reduced in a fixed order afterwards
+  weight_elements: i32,           // C_out * C_in/groups * kh * kw
   scan_length: i32,               // scan.wgsl: elements of the level being scanned
 }
 

@@ -4,6 +4,7 @@
 // the instance answers by falling back to WebAssembly ('auto') or by rejecting ('webgpu').
 import { GpuContext } from './context.js';
 import { GpuFailure, openDevice } from './device.js';
+import { backwardOnGpu } from './backward.js';
 import { forwardOnGpu } from './forward.js';
 
 export { GpuFailure };
@@ -35,6 +36,11 @@ export class WebGpuBackend {
   /** Forward call (calls.js description, the validator's answer) -> output Float32Array. */
   forward(call, validated) {
     return this.exclusive(() => forwardOnGpu(this.context, call.tensors, validated.params));
+  }
+
+  /** Backward call -> { gradInput, gradOffset, gradMask, gradWeight, gradBias } Float32Arrays (or null). */
+  backward(call, validated) {
+    return this.exclusive(() => backwardOnGpu(this.context, call.tensors, validated.params));
   }
 
   /** Runs fn after every earlier call has finished, inside error scopes. */

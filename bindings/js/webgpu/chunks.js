@@ -79,6 +79,13 @@ export function unpackSlice(t, range, chunk) {
   forEachRun(t, range, (to, from, length) => t.data.set(chunk.subarray(from, from + length), to));
 }
 
+/** Adds a packed chunk (Float32Array) to its place in tensor t (partial sums of a split dimension). */
+export function addSlice(t, range, chunk) {
+  forEachRun(t, range, (to, from, length) => {
+    for (let i = 0; i < length; i++) t.data[to + i] += chunk[from + i];
+  });
+}
+
 /**
  * Chunk extents { n, p, c, co } for a call of full extents `full`.
  * buffers: [{ name, dims: subset of SPLIT_ORDER, bytes(extents) }]; maxBytes: the largest buffer allowed;

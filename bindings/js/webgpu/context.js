@@ -102,12 +102,28 @@ export class GpuContext {
     this.dispatch(pass, pipeline, bindGroup, [Math.ceil(count / Math.max(y, 1)), y]);
   }
 
-  /** Encodes passes with record(pass) and submits them. */
+  /**
+   * Records commands and submits them as one command buffer. record(commands) gets
+   * { dispatch(pipeline, bindGroup, [x, y, z]), dispatchLinear(pipeline, bindGroup, count),
+   *   clear(buffer, bytes), copy(from, to, bytes) }; dispatches share compute passes, and a clear or copy
+   * ends the pass it interrupts. Later commands see what earlier ones wrote.
+   */
   submit(record) {
     const encoder = this.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    record(pass, encoder);
-    pass.end();
+    let pass = null;
+    const compute = () => (pass = pass || encoder.beginComputePass());
+    const outside = () => {
+      if (pass) pass.end();
+      pass = null;
+      return encoder;
+    };
+    record({
+      dispatch: (pipeline, bindGroup, workgroups) => this.dispatch(compute(), pipeline, bindGroup, workgroups),
+      dispatchLinear: (pipeline, bindGroup, count) => this.dispatchLinear(compute(), pipeline, bindGroup, count),
+      clear: (buffer, bytes) => outside().clearBuffer(buffer, 0, Math.ceil(bytes / 4) * 4),
+      copy: (from, to, bytes) => outside().copyBufferToBuffer(from, 0, to, 0, Math.ceil(bytes / 4) * 4),
+    });
+    outside();
     this.device.queue.submit([encoder.finish()]);
   }
 

@@ -75,12 +75,12 @@ export async function forwardOnGpu(ctx, tensors, params) {
         channelRanges.forEach((c, i) => {
           const inputBuffer = uploadOnce('input', `${n}/${c}`, () => packSlice(input, { n, c, p: [0, pb.inPixels] }));
           const conv = ctx.uniform('conv', convFor(pb, { n, p, c, co }, { accumulate: i > 0 }));
-          ctx.submit((pass) => {
+          ctx.submit((commands) => {
             if (!planned) {
-              ctx.dispatchLinear(pass, planPipeline, ctx.bindGroup('plan', { conv, offset: offsetBuffer, mask: maskBuffer, plan }),
+              commands.dispatchLinear(planPipeline, ctx.bindGroup('plan', { conv, offset: offsetBuffer, mask: maskBuffer, plan }),
                 Math.ceil(images * G * K * pixels / PLAN_WORKGROUP));
             }
-            ctx.dispatch(pass, forwardPipeline,
+            commands.dispatch(forwardPipeline,
               ctx.bindGroup('forward', { conv, input: inputBuffer, plan, weight, bias, output: result }),
               [Math.ceil(pixels / tileP), groupTiles, images]);
           });

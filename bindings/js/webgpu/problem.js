@@ -65,6 +65,7 @@ export function convFor(pb, range, { accumulate = false, splits = 1, scanLength 
     mask_a: pb.maskChannel[0], mask_b: pb.maskChannel[1],
     accumulate: accumulate ? 1 : 0,
     splits,
+    weight_elements: pb.outChannels * pb.inPerGroup * pb.taps,
     scan_length: scanLength,
   };
 }

@@ -7,10 +7,25 @@ import gather from '../../../web/webgpu/gather.wgsl';
 import sampling from '../../../web/webgpu/sampling.wgsl';
 import plan from '../../../web/webgpu/plan.wgsl';
 import forward from '../../../web/webgpu/forward.wgsl';
+import gradColumns from '../../../web/webgpu/grad_columns.wgsl';
+import gradOffsetMask from '../../../web/webgpu/grad_offset_mask.wgsl';
+import gradInput from '../../../web/webgpu/grad_input.wgsl';
+import scan from '../../../web/webgpu/scan.wgsl';
+import gradWeight from '../../../web/webgpu/grad_weight.wgsl';
+import gradWeightReduce from '../../../web/webgpu/grad_weight_reduce.wgsl';
+import gradBias from '../../../web/webgpu/grad_bias.wgsl';
 
+// Each kernel: the preludes it is compiled after (conv.wgsl always comes first), then its own file.
 const KERNELS = {
   plan: [sampling, plan],
   forward: [gather, forward],
+  grad_columns: [gradColumns],
+  grad_offset_mask: [sampling, gradOffsetMask],
+  grad_input: [gradInput],
+  scan: [scan],
+  grad_weight: [gather, gradWeight],
+  grad_weight_reduce: [gradWeightReduce],
+  grad_bias: [gradBias],
 };
 
 /** The full WGSL source of a kernel: conv.wgsl, its preludes, then the kernel file. */
