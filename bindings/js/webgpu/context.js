@@ -11,13 +11,16 @@ const STORAGE = 0x80, UNIFORM = 0x40, COPY_DST = 0x08, COPY_SRC = 0x04, MAP_READ
 export class GpuContext {
   constructor(device) {
     this.device = device;
-    const limits = device.limits;
-    // Every buffer is bound whole, so the largest buffer is the smaller of the two limits.
-    this.maxBytes = Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 4) * 4;
     this.buffers = new Map();
     this.modules = new Map();
     this.layouts = new Map();
     this.pipelines = new Map();
+  }
+
+  /** The largest buffer a call may use: every buffer is bound whole, so the smaller of the two limits. */
+  get maxBytes() {
+    const limits = this.device.limits;
+    return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 4) * 4;
   }
 
   /** A compute pipeline for kernel `name` with override constants (compiled once, then cached). */

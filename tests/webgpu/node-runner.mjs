@@ -1,0 +1,281 @@
+// node tests/webgpu/node-runner.mjs OUT.json [CASE...]
+// Runs the WebGPU checks of checks.json that belong to Node.js (golden, split, node) on the WebGPU backend
+// through the npm package `webgpu` (Dawn) and SwiftShader's Vulkan driver from Debian's chromium package
+// (../shared/TOOLCHAIN.md), and writes [{ name, ok, message }] to OUT.json. A separate process, so that
+// Jest does not have to load Dawn's ES module and a crash of the driver cannot take a Jest worker with it.
+// CASE...: only these golden cases (for debugging); default every case.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import {
+  assert, check, checkBackward, checkForward, goldenChecks, largestTensorBytes, limitedDevice, runNamedCheck,
+} from './checks.mjs';
+
+// The Vulkan loader reads these when Dawn first looks for adapters, so they are set before it loads.
+process.env.VK_ICD_FILENAMES ||= '/usr/lib/chromium/vk_swiftshader_icd.json';
+process.env.XDG_RUNTIME_DIR ||= '/tmp';
+const { create } = await import('webgpu');
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const goldenDir = process.env.DCN_GOLDEN_DIR || join(root, '..', 'shared', 'golden');
+const CHECKS = JSON.parse(readFileSync(join(root, 'tests', 'webgpu', 'checks.json'), 'utf8'));
+const api = await import(join(root, 'dist', 'index.mjs'));
+
+const [out, ...only] = process.argv.slice(2);
+const cases = readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort()
+  .map((f) => JSON.parse(readFileSync(join(goldenDir, f), 'utf8')))
+  .filter((c) => !only.length || only.includes(c.name));
+const named = (name) => cases.find((c) => c.name === name) || JSON.parse(readFileSync(join(goldenDir, `${name}.json`), 'utf8'));
+
+const gpu = create([]);
+async function newDevice() {
+  const adapter = await gpu.requestAdapter();
+  assert(adapter, 'SwiftShader gave no WebGPU adapter: is the chromium package installed (VK_ICD_FILENAMES)?');
+  return adapter.requestDevice();
+}
+
+async function rejects(promise, pattern, label) {
+  let error = null;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  assert(error, `${label}: expected a rejection`);
+  assert(pattern.test(error.message), `${label}: the message '${error.message}' does not match ${pattern}`);
+  return error;
+}
+
+const results = [];
+const t0 = performance.now();
+
+// ---------------------------------------------------------------- golden: every case, both layouts
+{
+  const dc = await api.createDeformConv({ backend: 'webgpu', gpu });
+  results.push(...await goldenChecks(dc, cases, CHECKS.golden));
+  dc.dispose();
+}
+console.log(`golden checks: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+// ---------------------------------------------------------------- split: a device that claims small buffers
+{
+  // One instance (its pipelines compile once) on a device whose reported limit is set per call: about a
+  // quarter of the case's largest tensor (at least 4 KiB), so every larger case is split into a few chunks
+  // in several dimensions; the backward keeps the whole weight in one buffer, so it gets room for that.
+  const settings = { maxBytes: 0 };
+  const dc = await api.createDeformConv({ backend: 'webgpu', gpuDevice: limitedDevice(await newDevice(), settings) });
+  const round = (bytes) => Math.ceil(bytes / 256) * 256;
+  for (const c of cases) {
+    for (const name of CHECKS.split) {
+      await check(results, `${c.name}: ${name}`, async () => {
+        const weightBytes = 4 * c.shapes.weight.reduce((a, b) => a * b, 1);
+        settings.maxBytes = Math.max(4096, round(largestTensorBytes(c) / 4), name.includes('backward') ? round(weightBytes) : 0);
+        const before = settings.submits;
+        await runNamedCheck(dc, c, name);
+        // Unsplit, a forward call is 2 submits (work, read-back) and a backward call 4 (clear, clear, work,
+        // read-back): more means the call really was split.
+        const unsplit = name.includes('backward') ? 4 : 2;
+        if (largestTensorBytes(c) > settings.maxBytes) {
+          assert(settings.submits - before > unsplit, `${settings.submits - before} submits: the call was not split`);
+        }
+      });
+    }
+  }
+  dc.dispose();
+}
+console.log(`split checks: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+// ---------------------------------------------------------------- selection and fallback
+const small = named('tiny_1x1_input'), basic = named('basic_3x3'), medium = named('medium_64ch');
+const [names] = [CHECKS.node];
+
+await check(results, names[0], async () => {
+  const dc = await api.createDeformConv({ backend: 'auto', threads: 1, gpu });
+  try {
+    assert(dc.backend === 'wasm', `backend ${dc.backend}`);
+    assert(dc.info().webgpu === null, 'info().webgpu should be null');
+    assert(/fallback/.test(dc.info().fallbackReason), `fallbackReason: ${dc.info().fallbackReason}`);
+    await checkForward(dc, small, 'torchvision', 'NCHW');
+  } finally {
+    dc.dispose();
+  }
+});
+
+await check(results, names[1], async () => {
+  const device = await newDevice();
+  const dc = await api.createDeformConv({ backend: 'auto', threads: 1, gpuDevice: device });
+  try {
+    assert(dc.backend === 'webgpu', `a caller's device should be used by 'auto' without threads, got ${dc.backend}`);
+    await checkForward(dc, basic, 'torchvision', 'NCHW');
+    device.destroy();
+    await checkForward(dc, basic, 'torchvision', 'NCHW');
+    await checkForward(dc, basic, 'MindSpore', 'NHWC');
+    assert(dc.backend === 'wasm', `after the loss the backend should be wasm, got ${dc.backend}`);
+    assert(/lost/.test(dc.info().fallbackReason), `fallbackReason: ${dc.info().fallbackReason}`);
+    assert(dc.info().webgpu === null, 'info().webgpu should be null after the fallback');
+  } finally {
+    dc.dispose();
+  }
+});
+
+await check(results, names[2], async () => {
+  const device = await newDevice();
+  const dc = await api.createDeformConv({ backend: 'webgpu', gpuDevice: device });
+  try {
+    await checkBackward(dc, basic, 'torchvision', 'NCHW');
+    device.destroy();
+    const e = await rejects(dc.deformConv2d(...(await import('./checks.mjs')).torchvisionArgs(basic)), /WebGPU.*lost/, 'after destroy()');
+    assert(e.constructor === Error, `a backend failure is an Error, got ${e.constructor.name}`);
+    await rejects(dc.deformConv2dBackward({ data: Float32Array.from(basic.grad_output), shape: basic.shapes.output },
+      ...(await import('./checks.mjs')).torchvisionArgs(basic)), /lost/, 'backward after destroy()');
+  } finally {
+    dc.dispose();
+  }
+});
+
+await check(results, names[3], async () => {
+  const counters = { maxBytes: 1024 };
+  // 1 KiB: medium_64ch's sampling plan needs 1152 bytes for a single pixel, so it cannot be split to fit.
+  const dc = await api.createDeformConv({ backend: 'auto', threads: 1, gpuDevice: limitedDevice(await newDevice(), counters) });
+  try {
+    assert(dc.backend === 'webgpu', `backend ${dc.backend}`);
+    await checkForward(dc, medium, 'torchvision', 'NCHW');
+    assert(/1024/.test(dc.info().fallbackReason), `fallbackReason: ${dc.info().fallbackReason}`);
+    assert(dc.backend === 'webgpu', 'a call too large for the device must not retire the GPU');
+    const before = counters.submits;
+    await checkForward(dc, small, 'torchvision', 'NCHW');
+    assert(counters.submits > before, 'the next small call did not run on the GPU');
+  } finally {
+    dc.dispose();
+  }
+});
+
+await check(results, names[4], async () => {
+  const dc = await api.createDeformConv({ backend: 'webgpu', gpuDevice: limitedDevice(await newDevice(), { maxBytes: 1024 }) });
+  try {
+    const { torchvisionArgs } = await import('./checks.mjs');
+    const e = await rejects(dc.deformConv2d(...torchvisionArgs(medium)), /bytes.*1024/, 'a call above the limit');
+    assert(e.constructor === Error, `a backend failure is an Error, got ${e.constructor.name}`);
+    await checkForward(dc, small, 'MindSpore', 'NCHW'); // the instance keeps working
+  } finally {
+    dc.dispose();
+  }
+});
+
+// A device whose shader modules do not compile: WGSL with a syntax error appended.
+async function brokenShaderDevice() {
+  const device = await newDevice();
+  return new Proxy(device, {
+    get: (t, k) => {
+      if (k === 'createShaderModule') return (d) => t.createShaderModule({ ...d, code: `${d.code}\nfn broken( {` });
+      const v = t[k];
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+}
+
+await check(results, names[5], async () => {
+  const dc = await api.createDeformConv({ backend: 'auto', threads: 1, gpuDevice: await brokenShaderDevice() });
+  try {
+    assert(dc.backend === 'webgpu', `backend ${dc.backend}`);
+    await checkForward(dc, basic, 'MindSpore', 'NCHW');
+    assert(dc.backend === 'wasm', `after a shader error the backend should be wasm, got ${dc.backend}`);
+    assert(/compile|WGSL|[Ss]hader/.test(dc.info().fallbackReason), `fallbackReason: ${dc.info().fallbackReason}`);
+  } finally {
+    dc.dispose();
+  }
+});
+
+await check(results, names[6], async () => {
+  const dc = await api.createDeformConv({ backend: 'webgpu', gpuDevice: await brokenShaderDevice() });
+  try {
+    const { mindsporeArgs } = await import('./checks.mjs');
+    await rejects(dc.deformableConv2d(...mindsporeArgs(basic)), /WebGPU backend failed.*(compile|WGSL|[Ss]hader)/, 'a broken shader');
+  } finally {
+    dc.dispose();
+  }
+});
+
+await check(results, names[7], async () => {
+  const { torchvisionArgs, mindsporeArgs } = await import('./checks.mjs');
+  const wasm = await api.createDeformConv({ backend: 'wasm', wasmBuild: 'simd' });
+  const webgpu = await api.createDeformConv({ backend: 'webgpu', gpu });
+  try {
+    const [input, offset, weight, o] = torchvisionArgs(basic);
+    const [x, w, offsets, k, s, p, mo] = mindsporeArgs(basic);
+    const bad = [
+      ['offset channels', (dc) => dc.deformConv2d(input, { data: offset.data.subarray(0, offset.data.length / 2), shape: [2, 9, 7, 9] }, weight, o)],
+      ['mask shape', (dc) => dc.deformConv2d(input, offset, weight, { ...o, mask: { data: new Float32Array(2 * 9 * 7 * 8), shape: [2, 9, 7, 8] } })],
+      ['data length', (dc) => dc.deformConv2d({ data: input.data.subarray(1), shape: input.shape }, offset, weight, o)],
+      ['data type', (dc) => dc.deformConv2d({ data: Array.from(input.data), shape: input.shape }, offset, weight, o)],
+      ['strides', (dc) => dc.deformableConv2d(x, w, offsets, k, [2, 1, 1, 1], p, mo)],
+      ['kernel size', (dc) => dc.deformableConv2d(x, w, offsets, [5, 5], s, p, mo)],
+      ['gradOutput shape', (dc) => dc.deformConv2dBackward({ data: new Float32Array(8), shape: [2, 4] }, input, offset, weight, o)],
+    ];
+    for (const [label, call] of bad) {
+      const expected = await rejects(call(wasm), /./, `${label} on wasm`);
+      const got = await rejects(call(webgpu), /./, `${label} on webgpu`);
+      assert(got.constructor === expected.constructor && got.message === expected.message,
+        `${label}: webgpu rejected with ${got.constructor.name} '${got.message}', wasm with ${expected.constructor.name} '${expected.message}'`);
+      assert(expected.constructor === RangeError || expected.constructor === TypeError, `${label}: ${expected.constructor.name}`);
+    }
+    await checkForward(webgpu, basic, 'torchvision', 'NCHW'); // still usable
+  } finally {
+    wasm.dispose();
+    webgpu.dispose();
+  }
+});
+
+await check(results, names[8], async () => {
+  const device = await newDevice();
+  const counters = { maxBytes: device.limits.maxStorageBufferBindingSize };
+  const dc = await api.createDeformConv({ backend: 'webgpu', gpuDevice: limitedDevice(device, counters) });
+  await checkForward(dc, basic, 'torchvision', 'NCHW');
+  await checkBackward(dc, basic, 'torchvision', 'NCHW');
+  const created = counters.created;
+  assert(created > 0, 'no buffers were made');
+  await checkForward(dc, basic, 'torchvision', 'NCHW');
+  await checkBackward(dc, basic, 'torchvision', 'NCHW');
+  assert(counters.created === created, `repeating the calls made ${counters.created - created} new buffers`);
+  dc.dispose();
+  assert(counters.destroyed === counters.created, `dispose() destroyed ${counters.destroyed} of ${counters.created} buffers`);
+  await rejects(dc.deformConv2d(...(await import('./checks.mjs')).torchvisionArgs(basic)), /disposed/, 'a call after dispose()');
+  // check 9: the caller's device survives dispose() and serves another instance.
+  await check(results, names[9], async () => {
+    let lost = false;
+    device.lost.then(() => { lost = true; });
+    await device.queue.onSubmittedWorkDone();
+    assert(!lost, "dispose() destroyed the caller's device");
+    const again = await api.createDeformConv({ backend: 'webgpu', gpuDevice: device });
+    try {
+      await checkForward(again, small, 'torchvision', 'NCHW');
+    } finally {
+      again.dispose();
+    }
+    assert(!lost, "dispose() destroyed the caller's device");
+    device.destroy();
+  });
+});
+
+await check(results, names[10], async () => {
+  const dc = await api.createDeformConv({ backend: 'webgpu', gpu });
+  try {
+    await Promise.all([
+      checkForward(dc, basic, 'torchvision', 'NCHW'),
+      checkBackward(dc, medium, 'MindSpore', 'NCHW'),
+      checkForward(dc, named('batch3_groups3'), 'MindSpore', 'NHWC'),
+      checkForward(dc, small, 'torchvision', 'NHWC'),
+    ]);
+  } finally {
+    dc.dispose();
+  }
+});
+console.log(`all checks: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+writeFileSync(out, JSON.stringify(results, null, 1));
+const failed = results.filter((r) => !r.ok);
+console.log(`${results.length - failed.length} of ${results.length} checks passed`);
+for (const r of failed) console.log(`FAILED ${r.name}\n  ${r.message.split('\n').slice(0, 3).join('\n  ')}`);
+// Dawn's threads may outlive the checks; the results are written, so leave now.
+process.exit(0);
