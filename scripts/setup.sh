@@ -12,8 +12,10 @@ have g++ || missing+=(g++)
 [ -f /usr/include/xsimd/xsimd.hpp ] || missing+=(libxsimd-dev)
 [ -f /usr/include/nlohmann/json.hpp ] || missing+=(nlohmann-json3-dev)
 [ -f /usr/include/gtest/gtest.h ] || missing+=(libgtest-dev)
-# The browser tests drive Debian's Chromium through playwright-core (no browser download).
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+# The browser tests drive Debian's Chromium through playwright-core (no browser download). The WebGPU tests
+# also use its SwiftShader Vulkan driver from Node.js (Dawn, npm `webgpu`), through the system's Vulkan loader.
+[ -x /usr/bin/chromium ] && [ -f /usr/lib/chromium/vk_swiftshader_icd.json ] || missing+=(chromium)
+ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 ' || missing+=(libvulkan1)
 # clang with its sanitizer and libFuzzer runtimes: the sanitizer build and the fuzzer (scripts/test-sanitizers.sh).
 have clang++ || missing+=(clang)
 compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-$(uname -m).a" >/dev/null || missing+=(libclang-rt-14-dev)

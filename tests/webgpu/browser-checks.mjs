@@ -1,0 +1,48 @@
+// The WebGPU checks of checks.json that run in a browser page (tests/webgpu/browser.html, opened by
+// tests/js/webgpu-chromium.test.js): every golden case on backend 'webgpu' (navigator.gpu of headless
+// Chromium: SwiftShader), and what backend 'auto' picks with and without cross-origin isolation.
+// The repository is served under /; the test passes checks.json and the golden cases in.
+import { createDeformConv } from '../../dist/browser.mjs';
+import { assert, check, checkForward, goldenChecks } from './checks.mjs';
+
+/** suite: 'golden' | 'auto-isolated' | 'auto-plain'; checks: checks.json; cases: golden cases (parsed JSON). */
+export async function run({ suite, checks, cases }) {
+  const results = [];
+  if (suite === 'golden') {
+    const dc = await createDeformConv({ backend: 'webgpu' });
+    try {
+      results.push(...await goldenChecks(dc, cases, checks.golden));
+    } finally {
+      dc.dispose();
+    }
+  } else if (suite === 'auto-isolated') {
+    await check(results, checks.browser[0], async () => {
+      assert(globalThis.crossOriginIsolated === true, 'the page is not cross-origin isolated');
+      const dc = await createDeformConv({ backend: 'auto', threads: 2 });
+      try {
+        const info = dc.info();
+        assert(info.backend === 'wasm' && info.wasmBuild === 'threads' && info.threads === 2, JSON.stringify(info));
+        await checkForward(dc, cases[0], 'torchvision', 'NCHW');
+      } finally {
+        dc.dispose();
+      }
+    });
+  } else if (suite === 'auto-plain') {
+    await check(results, checks.browser[1], async () => {
+      assert(globalThis.crossOriginIsolated !== true, 'the page is cross-origin isolated');
+      const adapter = await navigator.gpu.requestAdapter();
+      const fallback = adapter.info ? adapter.info.isFallbackAdapter : adapter.isFallbackAdapter;
+      assert(fallback === true, 'this check expects the only adapter to be a fallback one (SwiftShader)');
+      const dc = await createDeformConv({ backend: 'auto', threads: 2 });
+      try {
+        const info = dc.info();
+        assert(info.backend === 'wasm' && info.wasmBuild === 'simd' && info.threads === 1, JSON.stringify(info));
+        assert(/fallback/.test(info.fallbackReason), `fallbackReason: ${info.fallbackReason}`);
+        await checkForward(dc, cases[0], 'MindSpore', 'NHWC');
+      } finally {
+        dc.dispose();
+      }
+    });
+  }
+  return results;
+}
