@@ -30,7 +30,7 @@ beforeAll(async () => {
   }
   const out = path.join(os.tmpdir(), `deformconv-webgpu-node-${process.pid}.json`);
   runnerOutput = await new Promise((resolve) => {
-    execFile(process.execPath, [RUNNER, out], { timeout: RUNNER_TIMEOUT_MS, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['--expose-gc', RUNNER, out], { timeout: RUNNER_TIMEOUT_MS, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       resolve(`${error ? `${error.message}\n` : ''}${stdout}${stderr}`);
     });
   });

@@ -1,4 +1,4 @@
-// node tests/webgpu/node-runner.mjs OUT.json [CASE...]
+// node --expose-gc tests/webgpu/node-runner.mjs OUT.json [CASE...]
 // Runs the WebGPU checks of checks.json that belong to Node.js (golden, split, node) on the WebGPU backend
 // through the npm package `webgpu` (Dawn) and SwiftShader's Vulkan driver from Debian's chromium package
 // (../shared/TOOLCHAIN.md), and writes [{ name, ok, message }] to OUT.json. A separate process, so that
@@ -267,6 +267,21 @@ await check(results, names[10], async () => {
       checkForward(dc, named('batch3_groups3'), 'MindSpore', 'NHWC'),
       checkForward(dc, small, 'torchvision', 'NHWC'),
     ]);
+  } finally {
+    dc.dispose();
+  }
+});
+await check(results, names[11], async () => {
+  assert(typeof globalThis.gc === 'function', 'run the runner with node --expose-gc');
+  // The GPU object of create([]) is passed inline and dropped: Dawn tears its instance down when that object is
+  // collected, so the backend must hold it for as long as its device lives.
+  const dc = await api.createDeformConv({ backend: 'webgpu', gpu: create([]) });
+  try {
+    for (let i = 0; i < 3; i++) {
+      globalThis.gc();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await checkForward(dc, basic, 'torchvision', 'NCHW');
   } finally {
     dc.dispose();
   }

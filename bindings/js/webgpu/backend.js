@@ -16,8 +16,9 @@ export class WebGpuBackend {
     return new WebGpuBackend(opened);
   }
 
-  constructor({ device, ownsDevice, adapter, isFallbackAdapter }) {
+  constructor({ device, ownsDevice, adapter, isFallbackAdapter, keep = [] }) {
     this.device = device;
+    this.keep = keep;
     this.ownsDevice = ownsDevice;
     this.adapter = adapter;
     this.isFallbackAdapter = isFallbackAdapter;
@@ -86,5 +87,6 @@ export class WebGpuBackend {
     this.context.destroy();
     this.context = null;
     if (this.ownsDevice) this.device.destroy();
+    this.keep = [];
   }
 }

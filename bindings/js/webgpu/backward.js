@@ -17,9 +17,23 @@ import { convFor, problemOf } from './problem.js';
 const FLOAT = 4, PLAN_ENTRY = 32, WORKGROUP = 64, SCAN_BLOCK = 512;
 // grad_weight: aim for this many workgroups, but keep at least this many (image, pixel) pairs per slice.
 const GRAD_WEIGHT_WORKGROUPS = 256, GRAD_WEIGHT_MIN_PAIRS = 256;
-const GEMM_TILES = { TP: 16, TR: 16, KC: 16 }; // 64 x 64 tiles, 256 threads (grad_columns.wgsl)
-const GRAD_WEIGHT_TILES = { TR: 16, TC: 16, KQ: 16 }; // (grad_weight.wgsl)
-const TILE = 64;
+
+/**
+ * Tile shape of grad_columns.wgsl for `rows` = (C_in/groups)·kh·kw rows and C_out/groups output channels (the
+ * reduction) per weight group: tall tiles for many rows, wide pixel tiles for few (depthwise layers), a
+ * reduction step no longer than the reduction, workgroup memory under the 16 KiB every device has.
+ */
+export function columnTiles(rows, outPerGroup) {
+  const step = (most) => Math.min(most, 2 ** Math.ceil(Math.log2(Math.max(outPerGroup, 1))));
+  if (rows > 16) return { TP: 16, TR: 16, KC: step(16) }; // 64 rows x 64 pixels, 256 threads
+  if (rows > 4) return { TP: 32, TR: 4, KC: step(16) };   // 16 rows x 128 pixels, 128 threads
+  return { TP: 64, TR: 1, KC: step(8) };                  // 4 rows x 256 pixels, 64 threads
+}
+
+/** Tile shape of grad_weight.wgsl: (rows, output channels) per weight group as above. */
+export function gradWeightTiles(rows, outPerGroup) {
+  return { TR: rows > 16 ? 16 : 4, TC: outPerGroup > 16 ? 16 : outPerGroup > 4 ? 4 : 1, KQ: 16 };
+}
 
 /**
  * Runs a validated backward call; resolves to { gradInput, gradOffset, gradMask, gradWeight, gradBias }
@@ -39,7 +53,10 @@ export async function backwardOnGpu(ctx, tensors, params) {
   const gradWeight = new Float32Array(weightElements);
   const gradBias = pb.hasBias ? new Float32Array(Co) : null;
 
-  const rowTilesPerGroup = Math.ceil(pb.inPerGroup * K / TILE), coTilesPerGroup = Math.ceil(pb.outPerGroup / TILE);
+  const rowsPerGroup = pb.inPerGroup * K;
+  const columnTile = columnTiles(rowsPerGroup, pb.outPerGroup), weightTile = gradWeightTiles(rowsPerGroup, pb.outPerGroup);
+  const columnRowTiles = Math.ceil(rowsPerGroup / (4 * columnTile.TR)), columnPixels = 4 * columnTile.TP;
+  const weightRowTiles = Math.ceil(rowsPerGroup / (4 * weightTile.TR)), weightCoTiles = Math.ceil(pb.outPerGroup / (4 * weightTile.TC));
   const extents = planChunks({ n: N, p: P, c: C, co: Co }, [
     { name: 'input', dims: ['n', 'c'], bytes: (e) => FLOAT * e.n * e.c * HW },
     { name: 'offset', dims: ['n', 'p'], bytes: (e) => FLOAT * e.n * pb.offsetChannels * e.p },
@@ -52,12 +69,12 @@ export async function backwardOnGpu(ctx, tensors, params) {
     { name: 'weight', dims: [], bytes: () => FLOAT * weightElements },
   ], ctx.maxBytes, {
     n: 65535, // workgroups in z
-    p: 65535 * TILE, // workgroups in x
-    c: Math.max(1, (Math.floor(65535 / Math.max(rowTilesPerGroup, coTilesPerGroup)) - 1) * pb.inPerGroup), // in y
+    p: 65535 * columnPixels, // workgroups in x
+    c: Math.max(1, (Math.floor(65535 / Math.max(columnRowTiles, weightCoTiles)) - 1) * pb.inPerGroup), // in y
   });
 
   const sampleGroups = (images, pixels) => Math.ceil(images * G * K * pixels / WORKGROUP);
-  const pipelines = await loadPipelines(ctx, pb);
+  const pipelines = await loadPipelines(ctx, pb, columnTile, weightTile);
   const weight = ctx.upload('weight', tensors.weight.data);
   const gradWeightBuffer = ctx.buffer('grad_weight', FLOAT * weightElements);
   const gradBiasBuffer = ctx.buffer('grad_bias', FLOAT * Math.max(Co, 1));
@@ -87,7 +104,7 @@ export async function backwardOnGpu(ctx, tensors, params) {
         const maskBuffer = mask ? uploadOnce('mask', `${n}/${p}`, () => packSlice(mask, { n, c: [0, pb.maskChannels], p }))
           : pb.useMask ? offsetBuffer : ctx.buffer('no mask', 16);
         const gradOutputBuffer = uploadOnce('grad_output', `${n}/${p}`, () => packSlice(gradOutput, { n, c: [0, Co], p }));
-        const splits = gradWeightSplits(ctx, pb, c, images * pixels, weightElements);
+        const splits = gradWeightSplits(ctx, c, images * pixels, weightElements, groupsOf(pb, c) * weightRowTiles * weightCoTiles);
         const conv = ctx.uniform('conv', convFor(pb, range, { splits }));
         const b = {
           plan: ctx.buffer('plan', PLAN_ENTRY * images * G * K * pixels),
@@ -100,7 +117,7 @@ export async function backwardOnGpu(ctx, tensors, params) {
           partials: ctx.buffer('grad_weight partials', FLOAT * splits * weightElements),
         };
         const scan = scanLevels(ctx, pb, range, images * G * HW);
-        const groupsTouched = Math.floor((c[1] - 1) / pb.inPerGroup) - Math.floor(c[0] / pb.inPerGroup) + 1;
+        const groupsTouched = groupsOf(pb, c);
         const gradInputGroup = ctx.bindGroup('grad_input', {
           conv, plan: b.plan, columns: b.columns, counts: b.counts, starts: b.starts, entries: b.entries, grad_input: gradInputBuffer,
         });
@@ -109,7 +126,7 @@ export async function backwardOnGpu(ctx, tensors, params) {
           commands.dispatchLinear(pipelines.plan, ctx.bindGroup('plan', { conv, offset: offsetBuffer, mask: maskBuffer, plan: b.plan }),
             sampleGroups(images, pixels));
           commands.dispatch(pipelines.columns, ctx.bindGroup('grad_columns', { conv, grad_output: gradOutputBuffer, weight, columns: b.columns }),
-            [Math.ceil(pixels / TILE), groupsTouched * rowTilesPerGroup, images]);
+            [Math.ceil(pixels / columnPixels), groupsTouched * columnRowTiles, images]);
           commands.dispatchLinear(pipelines.offsetMask, ctx.bindGroup('grad_offset_mask', {
             conv, input: inputBuffer, offset: offsetBuffer, mask: maskBuffer, columns: b.columns, grad_offset: b.gradOffset, grad_mask: b.gradMask,
           }), sampleGroups(images, pixels));
@@ -122,7 +139,7 @@ export async function backwardOnGpu(ctx, tensors, params) {
           commands.dispatchLinear(pipelines.gather, gradInputGroup, Math.ceil(images * channels * HW / WORKGROUP));
           commands.dispatch(pipelines.weight, ctx.bindGroup('grad_weight', {
             conv, input: inputBuffer, plan: b.plan, grad_output: gradOutputBuffer, partials: b.partials,
-          }), [rowTilesPerGroup, groupsTouched * coTilesPerGroup, splits]);
+          }), [weightRowTiles, groupsTouched * weightCoTiles, splits]);
           commands.dispatchLinear(pipelines.weightReduce, ctx.bindGroup('grad_weight_reduce', {
             conv, partials: b.partials, grad_weight: gradWeightBuffer,
           }), Math.ceil(weightElements / WORKGROUP));
@@ -156,10 +173,10 @@ export async function backwardOnGpu(ctx, tensors, params) {
   };
 }
 
-async function loadPipelines(ctx, pb) {
+async function loadPipelines(ctx, pb, columnTile, weightTile) {
   const [plan, columns, offsetMask, count, fill, sort, gather, scanBlocks, addSums, weight, weightReduce, bias] = await Promise.all([
     ctx.pipeline('plan', { HAS_MASK: pb.useMask }),
-    ctx.pipeline('grad_columns', GEMM_TILES),
+    ctx.pipeline('grad_columns', columnTile),
     ctx.pipeline('grad_offset_mask', { HAS_MASK: pb.useMask, MASK_IN_OFFSET: pb.maskInOffset }),
     ctx.pipeline('grad_input', {}, 'count'),
     ctx.pipeline('grad_input', {}, 'fill'),
@@ -167,17 +184,20 @@ async function loadPipelines(ctx, pb) {
     ctx.pipeline('grad_input', {}, 'gather'),
     ctx.pipeline('scan', {}, 'scan_blocks'),
     ctx.pipeline('scan', {}, 'add_sums'),
-    ctx.pipeline('grad_weight', GRAD_WEIGHT_TILES),
+    ctx.pipeline('grad_weight', weightTile),
     ctx.pipeline('grad_weight_reduce'),
     ctx.pipeline('grad_bias'),
   ]);
   return { plan, columns, offsetMask, count, fill, sort, gather, scanBlocks, addSums, weight, weightReduce, bias };
 }
 
+/** Weight groups whose input channels the channel range c touches. */
+function groupsOf(pb, c) {
+  return Math.floor((c[1] - 1) / pb.inPerGroup) - Math.floor(c[0] / pb.inPerGroup) + 1;
+}
+
 /** Slices of grad_weight's pixel sum: enough workgroups for the GPU, enough work per slice, within limits. */
-function gradWeightSplits(ctx, pb, c, pairs, weightElements) {
-  const groupsTouched = Math.floor((c[1] - 1) / pb.inPerGroup) - Math.floor(c[0] / pb.inPerGroup) + 1;
-  const tiles = Math.ceil(pb.inPerGroup * pb.taps / TILE) * Math.ceil(pb.outPerGroup / TILE) * groupsTouched;
+function gradWeightSplits(ctx, c, pairs, weightElements, tiles) {
   const wanted = Math.ceil(GRAD_WEIGHT_WORKGROUPS / tiles);
   const most = Math.min(Math.ceil(pairs / GRAD_WEIGHT_MIN_PAIRS), 65535, Math.floor(ctx.maxBytes / (FLOAT * weightElements)));
   return Math.max(1, Math.min(wanted, most));

@@ -34,7 +34,7 @@ function isFallback(adapter, info) {
 }
 
 /**
- * { device, ownsDevice, adapter: name, isFallbackAdapter }.
+ * { device, ownsDevice, adapter: name, isFallbackAdapter, keep: objects to keep alive beside the device }.
  * allowFallbackAdapter: false rejects a software adapter (SwiftShader, WARP), as backend 'auto' wants.
  * Throws GpuFailure('unavailable') when there is no usable device.
  */
@@ -76,5 +76,7 @@ export async function openDevice({ gpu, gpuDevice, allowFallbackAdapter }) {
   } catch (e) {
     throw new GpuFailure(`WebGPU requestDevice() failed: ${e && e.message}`, 'unavailable');
   }
-  return { device, ownsDevice: true, adapter: adapterName(info), isFallbackAdapter: fallback };
+  // `keep` holds the GPU object and the adapter for as long as the device lives: in Node.js, Dawn (npm
+  // `webgpu`) tears its instance down when create()'s GPU object is garbage-collected, under a live device.
+  return { device, ownsDevice: true, adapter: adapterName(info), isFallbackAdapter: fallback, keep: [api, adapter] };
 }
