@@ -11,23 +11,55 @@ export type TensorLike = { data: Float32Array; shape: readonly number[] } | { da
 
 export interface CreateOptions {
   /**
-   * 'auto' (default) picks the best backend available; 'wasm' forces WebAssembly.
-   * 'webgpu' is reserved for the WebGPU backend, which this version does not include yet: it rejects.
+   * Which backend runs the calls:
+   * - 'auto' (default): threaded WebAssembly when it can run (threads > 1 and SharedArrayBuffer usable: Node.js,
+   *   or a cross-origin isolated page); otherwise WebGPU on a hardware adapter (a fallback/software adapter such
+   *   as SwiftShader is not used) or on the caller's `gpuDevice`; otherwise single-threaded WebAssembly, with
+   *   info().fallbackReason saying why WebGPU was not used. A WebGPU failure during a call (lost device,
+   *   shader error, a buffer above the device's limits) runs that call on WebAssembly instead.
+   * - 'wasm': WebAssembly only.
+   * - 'webgpu': WebGPU on any adapter (software ones included) or on `gpuDevice`; rejects with an Error when
+   *   there is none, and a call rejects with an Error when WebGPU fails.
+   * Both backends validate arguments with the same core, so they reject the same inputs with the same errors.
    */
   backend?: 'auto' | 'wasm' | 'webgpu';
   /**
    * Threads for the WebAssembly backend, the calling thread included. Default: logical cores
    * (os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers). More than 1 needs
-   * SharedArrayBuffer: always in Node, only on cross-origin isolated pages in browsers.
+   * SharedArrayBuffer: always in Node, only on cross-origin isolated pages in browsers. A WebGPU instance runs
+   * WebAssembly (validation, fallback) on one thread.
    */
   threads?: number;
-  /** A GPUDevice to share with other libraries (WebGPU backend; accepted and unused in this version). */
-  gpuDevice?: unknown;
+  /**
+   * A GPUDevice to run on, shared with other libraries (onnxruntime-web, TensorFlow.js). The instance never
+   * destroys it; dispose() frees only its own buffers. With 'auto' it is used whenever threaded WebAssembly
+   * cannot run, software adapter or not (you chose it).
+   */
+  gpuDevice?: GPUDeviceLike;
+  /**
+   * Where to find WebGPU when no gpuDevice is given: a GPU object (what navigator.gpu is). Default:
+   * navigator.gpu. Node.js has none: pass the one of the npm package `webgpu`:
+   * `import { create } from 'webgpu'; createDeformConv({ backend: 'webgpu', gpu: create([]) })`.
+   */
+  gpu?: GPULike;
   /**
    * Which WebAssembly build to load: 'threads' (SIMD + pthreads), 'simd' (SIMD, one thread) or 'auto'
    * (default: 'threads' when threads > 1 and SharedArrayBuffer is usable, else 'simd').
    */
   wasmBuild?: 'auto' | 'threads' | 'simd';
+}
+
+/** The part of a WebGPU GPUDevice this package uses (declared here so that no WebGPU types are needed). */
+export interface GPUDeviceLike {
+  readonly queue: unknown;
+  readonly limits: unknown;
+  readonly lost: Promise<unknown>;
+  createBuffer(descriptor: unknown): unknown;
+}
+
+/** The part of a WebGPU GPU object (navigator.gpu) this package uses. */
+export interface GPULike {
+  requestAdapter(options?: unknown): Promise<unknown>;
 }
 
 export interface Info {
@@ -43,9 +75,15 @@ export interface Info {
   threads: number;
   /** The WebAssembly build that was loaded. */
   wasmBuild: 'threads' | 'simd';
-  /** The WebGPU adapter in use, or null. */
+  /**
+   * The WebGPU adapter in use (its vendor, architecture, device and description as one string; whether it is a
+   * software fallback), or null when WebGPU is not used.
+   */
   webgpu: { adapter: string; isFallbackAdapter: boolean } | null;
-  /** Why 'auto' did not use WebGPU after a failure, or null. */
+  /**
+   * Why 'auto' is not using WebGPU (no navigator.gpu, no adapter, only a fallback adapter) or why the latest
+   * call that fell back to WebAssembly did; null otherwise.
+   */
   fallbackReason: string | null;
 }
 
@@ -139,7 +177,11 @@ export interface DeformConv {
     padding: [number, number, number, number],
     options?: DeformableConv2dOptions,
   ): Promise<{ gradX: Tensor; gradWeight: Tensor; gradOffsets: Tensor; gradBias: Tensor | null }>;
-  /** Frees WebAssembly memory and ends worker threads. Later calls reject with an Error. Idempotent. */
+  /**
+   * Frees WebAssembly memory, ends worker threads, frees the GPU buffers (kept between calls) and destroys the
+   * GPU device if the instance made it (never a gpuDevice you passed). Later calls reject with an Error.
+   * Idempotent.
+   */
   dispose(): void;
 }
 

@@ -11,6 +11,8 @@ import { layouts } from './layouts.js';
 const WEB_BUILDS = {
   threads: () => import('./wasm/deformconv-threads-web.mjs'),
   simd: () => import('./wasm/deformconv-simd-web.mjs'),
+  // The validator alone, without SIMD: for the WebGPU backend on an engine without WebAssembly SIMD.
+  validate: () => import('./wasm/deformconv-validate-web.mjs'),
 };
 
 let warned = false;

@@ -58,12 +58,14 @@ export async function createDeformConvOn(platform, options) {
  * The one place that decides what runs the calls ({ wasm, gpu, fallbackReason }):
  * - 'wasm': the WebAssembly module (threaded when threads > 1 and SharedArrayBuffer is usable).
  * - 'webgpu': a WebGPU device (the caller's gpuDevice, or one from any adapter, software ones included); the
- *   SIMD-only WebAssembly module is loaded beside it for validation only (the core's validator, so both
- *   backends reject the same inputs with the same messages). No device: reject.
+ *   SIMD-only WebAssembly module is loaded beside it for validation (the core's validator, so both backends
+ *   reject the same inputs with the same messages) and as the fallback. No device: reject.
  * - 'auto': threaded WebAssembly when it can run (threads > 1 and SharedArrayBuffer usable: Node.js, or a
  *   cross-origin isolated page); otherwise WebGPU on a hardware adapter (not a fallback/software one), or on
  *   the caller's gpuDevice; otherwise single-threaded WebAssembly, with fallbackReason saying why WebGPU was
- *   not used. The WebAssembly module of a WebGPU instance also serves as its fallback (see DeformConv._run).
+ *   not used.
+ * Without WebAssembly SIMD no WebAssembly build can run the operation: 'auto' then takes WebGPU on any
+ * adapter, and a WebGPU instance loads the validation-only module (no SIMD, no kernels, no fallback).
  */
 async function chooseBackends(platform, o) {
   const simd = platform.simdSupported();
@@ -75,20 +77,17 @@ async function chooseBackends(platform, o) {
   let gpu = null, fallbackReason = null;
   try {
     gpu = await WebGpuBackend.open({
-      gpu: o.gpu, gpuDevice: o.gpuDevice, allowFallbackAdapter: o.backend === 'webgpu',
+      gpu: o.gpu, gpuDevice: o.gpuDevice, allowFallbackAdapter: o.backend === 'webgpu' || !simd,
     });
   } catch (e) {
     if (!(e instanceof GpuFailure)) throw e;
     if (o.backend === 'webgpu') throw new Error(`backend 'webgpu' is not available: ${e.message}`);
+    if (!simd) throw new Error(`${NO_SIMD}, and WebGPU is not available either: ${e.message}`);
     fallbackReason = `WebGPU not used: ${e.message}`;
   }
-  if (!simd) {
-    if (gpu) gpu.dispose();
-    throw new Error('this JavaScript engine does not support WebAssembly SIMD (fixed-width SIMD, 2021), which ' +
-      'deformconv-wasm needs for its WebAssembly backend and, beside WebGPU, for validating arguments');
-  }
   try {
-    const wasm = gpu ? await loadWasm(platform, 'simd', 1, 1) : await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted);
+    const wasm = !gpu ? await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted)
+      : await loadWasm(platform, simd ? 'simd' : 'validate', 1, 1);
     return { wasm, gpu, fallbackReason };
   } catch (e) {
     if (gpu) gpu.dispose();
@@ -96,10 +95,12 @@ async function chooseBackends(platform, o) {
   }
 }
 
+const NO_SIMD = 'this JavaScript engine does not support WebAssembly SIMD (fixed-width SIMD, 2021), which the ' +
+  'WebAssembly backend of deformconv-wasm needs';
+
+/** wasmBuild: 'auto' | 'threads' | 'simd', or 'validate' (the validator alone, without SIMD). */
 async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted) {
-  if (!platform.simdSupported()) {
-    throw new Error('this JavaScript engine does not support WebAssembly SIMD (fixed-width SIMD, 2021), which deformconv-wasm needs');
-  }
+  if (wasmBuild !== 'validate' && !platform.simdSupported()) throw new Error(NO_SIMD);
   let build = wasmBuild;
   if (build === 'auto') build = threadsWanted > 1 && platform.threadsUsable() ? 'threads' : 'simd';
   if (build === 'threads' && !platform.threadsUsable()) {
@@ -139,7 +140,7 @@ export class DeformConv {
     return {
       backend: this.backend,
       version: VERSION,
-      simd: true,
+      simd: wasm.build !== 'validate',
       simdInstructions: wasm.simd,
       threads: wasm.threads,
       wasmBuild: wasm.build,
@@ -165,6 +166,7 @@ export class DeformConv {
     } catch (e) {
       if (!(e instanceof GpuFailure)) throw e;
       if (this._mode === 'webgpu') throw new Error(`WebGPU backend failed: ${e.message}`);
+      if (wasm.build === 'validate') throw new Error(`WebGPU backend failed, and without WebAssembly SIMD there is no fallback: ${e.message}`);
       this._fallbackReason = `WebGPU failed, this call ran on WebAssembly: ${e.message}`;
       if (!e.transient && this._gpu) {
         this._gpu.dispose();

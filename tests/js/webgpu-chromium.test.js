@@ -42,6 +42,7 @@ beforeAll(async () => {
   await runSuite(isolatedServer, 'golden', cases);
   await runSuite(isolatedServer, 'auto-isolated', basic);
   await runSuite(plainServer, 'auto-plain', basic);
+  await runSuite(plainServer, 'no-simd', basic);
 }, SUITE_TIMEOUT_MS);
 
 afterAll(async () => {

@@ -1,11 +1,12 @@
 // The WebGPU checks of checks.json that run in a browser page (tests/webgpu/browser.html, opened by
 // tests/js/webgpu-chromium.test.js): every golden case on backend 'webgpu' (navigator.gpu of headless
-// Chromium: SwiftShader), and what backend 'auto' picks with and without cross-origin isolation.
+// Chromium: SwiftShader), what backend 'auto' picks with and without cross-origin isolation, and WebGPU in
+// an engine without WebAssembly SIMD (the SIMD-free validation module).
 // The repository is served under /; the test passes checks.json and the golden cases in.
 import { createDeformConv } from '../../dist/browser.mjs';
-import { assert, check, checkForward, goldenChecks } from './checks.mjs';
+import { assert, check, checkBackward, checkForward, goldenChecks, withoutWasmSimd } from './checks.mjs';
 
-/** suite: 'golden' | 'auto-isolated' | 'auto-plain'; checks: checks.json; cases: golden cases (parsed JSON). */
+/** suite: 'golden' | 'auto-isolated' | 'auto-plain' | 'no-simd'; checks: checks.json; cases: golden cases (parsed JSON). */
 export async function run({ suite, checks, cases }) {
   const results = [];
   if (suite === 'golden') {
@@ -43,6 +44,18 @@ export async function run({ suite, checks, cases }) {
         dc.dispose();
       }
     });
+  } else if (suite === 'no-simd') {
+    await check(results, checks.browser[2], () => withoutWasmSimd(async () => {
+      const dc = await createDeformConv({ backend: 'webgpu' });
+      try {
+        const info = dc.info();
+        assert(info.backend === 'webgpu' && info.simd === false && info.wasmBuild === 'validate', JSON.stringify(info));
+        await checkForward(dc, cases[0], 'torchvision', 'NHWC');
+        await checkBackward(dc, cases[0], 'MindSpore', 'NCHW');
+      } finally {
+        dc.dispose();
+      }
+    }));
   }
   return results;
 }

@@ -175,6 +175,20 @@ export function limitedDevice(device, settings) {
   });
 }
 
+/**
+ * Runs fn in an engine that says it has no WebAssembly SIMD: WebAssembly.validate (the package's feature
+ * test) answers false meanwhile. Nothing else of WebAssembly changes.
+ */
+export async function withoutWasmSimd(fn) {
+  const validate = WebAssembly.validate;
+  WebAssembly.validate = () => false;
+  try {
+    return await fn();
+  } finally {
+    WebAssembly.validate = validate;
+  }
+}
+
 /** Bytes of the largest tensor of a case (to know whether a limit forces a split). */
 export function largestTensorBytes(c) {
   return 4 * Math.max(...Object.values(c.shapes).filter(Boolean).map((s) => s.reduce((a, b) => a * b, 1)));

@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import {
-  assert, check, checkBackward, checkForward, goldenChecks, largestTensorBytes, limitedDevice, runNamedCheck,
+  assert, check, checkBackward, checkForward, goldenChecks, largestTensorBytes, limitedDevice, mindsporeArgs, runNamedCheck,
+  torchvisionArgs, withoutWasmSimd,
 } from './checks.mjs';
 
 // The Vulkan loader reads these when Dawn first looks for adapters, so they are set before it loads.
@@ -285,6 +286,59 @@ await check(results, names[11], async () => {
   } finally {
     dc.dispose();
   }
+});
+// ---------------------------------------------------------------- an engine without WebAssembly SIMD
+const offsetOfWrongSize = (c) => {
+  const [input, offset, weight, o] = torchvisionArgs(c);
+  return [input, { data: offset.data.subarray(0, offset.data.length / 2), shape: [offset.shape[0], offset.shape[1] / 2, ...offset.shape.slice(2)] }, weight, o];
+};
+
+await check(results, names[12], async () => {
+  const wasm = await api.createDeformConv({ backend: 'wasm', wasmBuild: 'simd' });
+  const expected = await rejects(wasm.deformConv2d(...offsetOfWrongSize(basic)), /./, 'wasm');
+  wasm.dispose();
+  await withoutWasmSimd(async () => {
+    const dc = await api.createDeformConv({ backend: 'webgpu', gpu });
+    try {
+      const info = dc.info();
+      assert(info.backend === 'webgpu' && info.simd === false && info.simdInstructions === 'none' && info.wasmBuild === 'validate', JSON.stringify(info));
+      const got = await rejects(dc.deformConv2d(...offsetOfWrongSize(basic)), /./, 'webgpu without SIMD');
+      assert(got.constructor === expected.constructor && got.message === expected.message, `${got.constructor.name} '${got.message}' vs '${expected.message}'`);
+      await checkForward(dc, basic, 'MindSpore', 'NHWC');
+      await checkBackward(dc, basic, 'torchvision', 'NCHW');
+    } finally {
+      dc.dispose();
+    }
+  });
+});
+
+await check(results, names[13], async () => {
+  await withoutWasmSimd(async () => {
+    const dc = await api.createDeformConv({ backend: 'auto', threads: 2, gpu });
+    try {
+      assert(dc.backend === 'webgpu' && dc.info().webgpu.isFallbackAdapter === true, JSON.stringify(dc.info()));
+      await checkForward(dc, small, 'torchvision', 'NCHW');
+    } finally {
+      dc.dispose();
+    }
+    await rejects(api.createDeformConv({ backend: 'wasm' }), /does not support WebAssembly SIMD/, "backend 'wasm'");
+    await rejects(api.createDeformConv({ backend: 'auto', gpu: { requestAdapter: async () => null } }),
+      /does not support WebAssembly SIMD.*WebGPU is not available either.*no WebGPU adapter/, "'auto' without an adapter");
+  });
+});
+
+await check(results, names[14], async () => {
+  const device = await newDevice();
+  await withoutWasmSimd(async () => {
+    const dc = await api.createDeformConv({ backend: 'auto', gpuDevice: device });
+    try {
+      await checkForward(dc, small, 'torchvision', 'NCHW');
+      device.destroy();
+      await rejects(dc.deformableConv2d(...mindsporeArgs(small)), /no fallback.*lost/, 'after the loss');
+    } finally {
+      dc.dispose();
+    }
+  });
 });
 console.log(`all checks: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
