@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds everything: the native core, tests and tools (build/native), the four WebAssembly modules
+# Builds everything: the native core, tests and tools (build/native), the WebAssembly modules
 # (dist/wasm), and the JS bundles and types (dist/). Incremental: a second run only redoes what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
