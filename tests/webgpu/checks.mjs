@@ -189,6 +189,45 @@ export async function withoutWasmSimd(fn) {
   }
 }
 
+/** Seeded generator (LCG) of floats in [0, 1). */
+export function random(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/**
+ * A random small configuration (torchvision layout, NCHW) as deformConv2d arguments plus a gradOutput:
+ * { args: [input, offset, weight, options], gradOutput, label }. Weight groups, offset groups, kernel, stride,
+ * padding, dilation, mask and bias all vary; depthwise and 1-row kernels come up often.
+ */
+export function randomConfiguration(rand) {
+  const pick = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
+  const tensorOf = (shape, lo = -1, hi = 1) => {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) data[i] = lo + (hi - lo) * rand();
+    return { data, shape };
+  };
+  const groups = pick(1, 4), G = pick(1, 3);
+  const C = groups * G * pick(1, 3);
+  const Co = groups * pick(1, 5);
+  const kh = pick(1, 3), kw = pick(1, 4);
+  const stride = [pick(1, 2), pick(1, 3)], dilation = [pick(1, 2), pick(1, 2)];
+  const padding = [pick(0, 2), pick(0, 2), pick(0, 2), pick(0, 2)];
+  const N = pick(1, 2);
+  const H = Math.max(pick(1, 9), dilation[0] * (kh - 1) + 1 - padding[0] - padding[1]);
+  const W = Math.max(pick(1, 9), dilation[1] * (kw - 1) + 1 - padding[2] - padding[3]);
+  const Ho = Math.floor((H + padding[0] + padding[1] - (dilation[0] * (kh - 1) + 1)) / stride[0]) + 1;
+  const Wo = Math.floor((W + padding[2] + padding[3] - (dilation[1] * (kw - 1) + 1)) / stride[1]) + 1;
+  const mask = rand() < 0.7 ? tensorOf([N, G * kh * kw, Ho, Wo], -1, 2) : null;
+  const bias = rand() < 0.7 ? tensorOf([Co]) : null;
+  return {
+    label: `N${N} C${C} Co${Co} groups${groups} G${G} k${kh}x${kw} stride${stride} pad${padding} dil${dilation}${mask ? ' mask' : ''}${bias ? ' bias' : ''}`,
+    args: [tensorOf([N, C, H, W]), tensorOf([N, 2 * G * kh * kw, Ho, Wo], -3, 3), tensorOf([Co, C / groups, kh, kw]),
+      { mask, bias, stride, padding, dilation }],
+    gradOutput: tensorOf([N, Co, Ho, Wo]),
+  };
+}
+
 /** Bytes of the largest tensor of a case (to know whether a limit forces a split). */
 export function largestTensorBytes(c) {
   return 4 * Math.max(...Object.values(c.shapes).filter(Boolean).map((s) => s.reduce((a, b) => a * b, 1)));

@@ -9,8 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import {
-  assert, check, checkBackward, checkForward, goldenChecks, largestTensorBytes, limitedDevice, mindsporeArgs, runNamedCheck,
-  torchvisionArgs, withoutWasmSimd,
+  assert, check, checkBackward, checkForward, expectClose, FORWARD_TOLERANCE, goldenChecks, GRADIENT_TOLERANCE,
+  largestTensorBytes, limitedDevice, mindsporeArgs, random, randomConfiguration, runNamedCheck, torchvisionArgs,
+  withoutWasmSimd,
 } from './checks.mjs';
 
 // The Vulkan loader reads these when Dawn first looks for adapters, so they are set before it loads.
@@ -339,6 +340,57 @@ await check(results, names[14], async () => {
       dc.dispose();
     }
   });
+});
+// ---------------------------------------------------------------- WebGPU against WebAssembly
+await check(results, names[15], async () => {
+  // Shapes the golden cases do not have (1-row kernels, depthwise with few taps, odd groups) reach the other
+  // tile shapes of the kernels. Both backends approximate the same float64 sum in float32: the golden
+  // tolerances apply between them.
+  const wasm = await api.createDeformConv({ backend: 'wasm', wasmBuild: 'simd' });
+  const webgpu = await api.createDeformConv({ backend: 'webgpu', gpu });
+  try {
+    const rand = random(20260);
+    for (let i = 0; i < 24; i++) {
+      const { label, args, gradOutput } = randomConfiguration(rand);
+      const [yGpu, yWasm] = [await webgpu.deformConv2d(...args), await wasm.deformConv2d(...args)];
+      expectClose(yGpu.data, yWasm.data, FORWARD_TOLERANCE, `${label}: output`);
+      const [gGpu, gWasm] = [await webgpu.deformConv2dBackward(gradOutput, ...args), await wasm.deformConv2dBackward(gradOutput, ...args)];
+      for (const key of ['gradInput', 'gradOffset', 'gradMask', 'gradWeight', 'gradBias']) {
+        assert((gGpu[key] === null) === (gWasm[key] === null), `${label}: ${key} present on one backend only`);
+        if (gWasm[key]) expectClose(gGpu[key].data, gWasm[key].data, GRADIENT_TOLERANCE, `${label}: ${key}`);
+      }
+    }
+  } finally {
+    wasm.dispose();
+    webgpu.dispose();
+  }
+});
+
+await check(results, names[16], async () => {
+  const wasm = await api.createDeformConv({ backend: 'wasm', wasmBuild: 'simd' });
+  const webgpu = await api.createDeformConv({ backend: 'webgpu', gpu });
+  try {
+    const [input, offset, weight, o] = torchvisionArgs(basic);
+    const poisoned = { data: offset.data.slice(), shape: offset.shape };
+    for (let i = 0; i < poisoned.data.length; i += 97) poisoned.data[i] = NaN;
+    const mask = { data: o.mask.data.slice(), shape: o.mask.shape };
+    for (let i = 5; i < mask.data.length; i += 101) mask.data[i] = NaN;
+    for (let i = 0; i < poisoned.data.length; i += 89) poisoned.data[i] = 1e6; // far outside, some with a NaN mask
+    const options = { ...o, mask };
+    const [yGpu, yWasm] = [await webgpu.deformConv2d(input, poisoned, weight, options), await wasm.deformConv2d(input, poisoned, weight, options)];
+    const nanGpu = yGpu.data.filter(Number.isNaN).length, nanWasm = yWasm.data.filter(Number.isNaN).length;
+    assert(nanWasm > 0, 'the WebAssembly result has no NaN: the check tests nothing');
+    expectClose(yGpu.data, yWasm.data, FORWARD_TOLERANCE, `output (${nanGpu} NaN on WebGPU, ${nanWasm} on WebAssembly)`);
+    const gradOutput = { data: Float32Array.from(basic.grad_output), shape: basic.shapes.output };
+    const [gGpu, gWasm] = [await webgpu.deformConv2dBackward(gradOutput, input, poisoned, weight, options),
+      await wasm.deformConv2dBackward(gradOutput, input, poisoned, weight, options)];
+    for (const key of ['gradInput', 'gradOffset', 'gradMask', 'gradWeight', 'gradBias']) {
+      expectClose(gGpu[key].data, gWasm[key].data, GRADIENT_TOLERANCE, `${key} (${gGpu[key].data.filter(Number.isNaN).length} NaN on WebGPU, ${gWasm[key].data.filter(Number.isNaN).length} on WebAssembly)`);
+    }
+  } finally {
+    wasm.dispose();
+    webgpu.dispose();
+  }
 });
 console.log(`all checks: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 

@@ -92,8 +92,8 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
       grad_m += cg * dot(value_weights, vec4<f32>(v00, v01, v10, v11));
     }
   }
-  if (y != y || x != x) {
-    grad_y = y * x;  // NaN, as torchvision
+  if (is_nan(y) || is_nan(x)) {
+    grad_y = select(x, y, is_nan(y));  // that NaN, as torchvision
     grad_x = grad_y;
     grad_m = grad_y;
   }

@@ -3,8 +3,13 @@
 // `offset`, `mask` and `input` and the override HAS_MASK, which these functions read.
 //   A sample at (y, x) is 0 when y <= -1, y >= H, x <= -1 or x >= W; otherwise its four corners around
 //   (floor(y), floor(x)) carry the bilinear weights, a corner outside [0, H-1] x [0, W-1] counting as 0.
-//   A NaN offset gives a NaN sample and a NaN mask a NaN product, as torchvision's CPU kernel does (as far as
-//   the GPU's float rules keep NaN: WGSL lets an implementation assume there is none).
+//   A NaN offset gives a NaN sample and a NaN mask a NaN product, as torchvision's CPU kernel does (NaN is
+//   detected on the bits and passed on, never made by arithmetic a compiler may fold).
+
+// NaN, tested on the bits: a compiler may assume floats are never NaN (WGSL allows it) and fold v != v away.
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
 
 // Where a sample of (image n, offset group g, tap, chunk pixel p) lies: (y, x) in input coordinates.
 // As torchvision: the integer part of the position is exact, the offset is added in float.
@@ -36,13 +41,13 @@ fn resolve_sample(position: vec2<f32>, m: f32) -> PlanEntry {
   e.corner = vec4<i32>(-1);
   let y = position.x;
   let x = position.y;
-  if (y != y || x != x) {
-    e.weight = vec4<f32>(y * x);  // NaN
+  if (is_nan(y) || is_nan(x)) {
+    e.weight = vec4<f32>(select(x, y, is_nan(y)));  // that NaN
     return e;
   }
   let inside = y > -1.0 && y < f32(conv.in_height) && x > -1.0 && x < f32(conv.in_width);
   if (!inside) {
-    e.weight = vec4<f32>(0.0 * m);  // a NaN mask stays NaN
+    e.weight = vec4<f32>(select(0.0, m, is_nan(m)));  // 0 * m: a NaN mask stays NaN
     return e;
   }
   let fy = floor(y);
