@@ -127,7 +127,8 @@ describe('pages bundled by Vite 7', () => {
 
   test('the bundle carries the .wasm files and the pthread worker as assets', () => {
     const assets = fs.readdirSync(path.join(app, 'vite-page', 'dist', 'assets'));
-    expect(assets.filter((f) => f.endsWith('.wasm')).length).toBe(2);
+    // The threaded and SIMD-only builds, and the SIMD-free validator the WebGPU backend uses without SIMD.
+    expect(assets.filter((f) => f.endsWith('.wasm')).length).toBe(3);
     expect(assets.some((f) => f.startsWith('deformconv-threads-web.worker'))).toBe(true);
   });
 

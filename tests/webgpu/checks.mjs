@@ -21,13 +21,13 @@ export function assert(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-/** Throws unless |ours - ref| <= tol * (1 + |ref|) everywhere (NaN matches NaN). */
+/** Throws unless |ours - ref| <= tol * (1 + |ref|) everywhere (NaN matches NaN, an infinity itself). */
 export function expectClose(ours, ref, tol, label) {
   assert(ours.length === ref.length, `${label}: ${ours.length} elements, expected ${ref.length}`);
   const bad = [];
   for (let i = 0; i < ref.length; i++) {
     const o = ours[i], r = ref[i];
-    if (Number.isNaN(o) && Number.isNaN(r)) continue;
+    if (o === r || (Number.isNaN(o) && Number.isNaN(r))) continue; // infinities match themselves
     if (!(Math.abs(o - r) <= tol * (1 + Math.abs(r)))) bad.push(`[${i}] ours ${o} ref ${r}`);
   }
   assert(!bad.length, `${label}: ${bad.length} of ${ref.length} elements outside ${tol}·(1+|ref|): ${bad.slice(0, 4).join('; ')}`);

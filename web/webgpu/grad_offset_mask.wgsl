@@ -59,13 +59,14 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
   var grad_y = 0.0;
   var grad_x = 0.0;
   var grad_m = 0.0;
-  // Beyond one pixel outside the image every corner is outside: nothing to sum (and no float-to-int
-  // conversion of a far or infinite position). NaN positions fail the test too; their gradients stay NaN below.
-  let near = y > -2.0 && y < f32(H + 1) && x > -2.0 && x < f32(W + 1);
+  // The coordinate gradient's window (-1 <= y < H, -1 <= x < W, false for NaN): outside it every corner is
+  // outside the image, so there is nothing to sum (and no float-to-int conversion of a far or infinite position).
+  let outside = outside_window(y, x);
+  let nan_sample = !outside && (is_nan(y) || is_nan(x));
+  let coordinate_window = !is_nan(y) && !is_nan(x) && y >= -1.0 && y < f32(H) && x >= -1.0 && x < f32(W);
   let c_begin = max(g * conv.channels_per_offset_group, conv.first_channel);
   let c_end = min((g + 1) * conv.channels_per_offset_group, conv.first_channel + conv.channels);
-  if (near && c_begin < c_end) {
-    let inside = y > -1.0 && y < f32(H) && x > -1.0 && x < f32(W);
+  if (coordinate_window && c_begin < c_end) {
     let fy = floor(y);
     let fx = floor(x);
     let y0 = i32(fy);
@@ -79,7 +80,8 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
     let top_left = (y0 * W + x0) * conv.input_p;
     let step_x = conv.input_p;
     let step_y = W * conv.input_p;
-    let value_weights = select(vec4<f32>(0.0), vec4<f32>((1.0 - ly) * (1.0 - lx), (1.0 - ly) * lx, ly * (1.0 - lx), ly * lx), inside);
+    // The value (for the mask gradient) has the stricter window: 0 on y = -1 or x = -1.
+    let value_weights = select(vec4<f32>((1.0 - ly) * (1.0 - lx), (1.0 - ly) * lx, ly * (1.0 - lx), ly * lx), vec4<f32>(0.0), outside);
     for (var c = c_begin; c < c_end; c++) {
       let base = n * conv.input_n + (c - conv.first_channel) * conv.input_c + top_left;
       let v00 = corner(top && left, base);
@@ -92,15 +94,18 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
       grad_m += cg * dot(value_weights, vec4<f32>(v00, v01, v10, v11));
     }
   }
-  if (is_nan(y) || is_nan(x)) {
-    grad_y = select(x, y, is_nan(y));  // that NaN, as torchvision
-    grad_x = grad_y;
-    grad_m = grad_y;
+  // Outside the coordinate window the offset gradients are 0 times the mask (NaN for a NaN or infinite mask).
+  var grad_dy = select(zero_times(m), grad_y * m, coordinate_window);
+  var grad_dx = select(zero_times(m), grad_x * m, coordinate_window);
+  if (nan_sample) {
+    grad_dy = select(x, y, is_nan(y));  // that NaN, for all three
+    grad_dx = grad_dy;
+    grad_m = grad_dy;
   }
   let index = g * conv.taps + tap;
   let at = n * conv.offset_n + p * conv.offset_p;
-  grad_offset[at + (conv.dy_a + conv.dy_b * index) * conv.offset_c] = grad_y * m;
-  grad_offset[at + (conv.dx_a + conv.dx_b * index) * conv.offset_c] = grad_x * m;
+  grad_offset[at + (conv.dy_a + conv.dy_b * index) * conv.offset_c] = grad_dy;
+  grad_offset[at + (conv.dx_a + conv.dx_b * index) * conv.offset_c] = grad_dx;
   let mask_channel = conv.mask_a + conv.mask_b * index;
   if (MASK_IN_OFFSET) {
     grad_offset[at + mask_channel * conv.offset_c] = select(0.0, grad_m, HAS_MASK);

@@ -3,12 +3,28 @@
 // `offset`, `mask` and `input` and the override HAS_MASK, which these functions read.
 //   A sample at (y, x) is 0 when y <= -1, y >= H, x <= -1 or x >= W; otherwise its four corners around
 //   (floor(y), floor(x)) carry the bilinear weights, a corner outside [0, H-1] x [0, W-1] counting as 0.
-//   A NaN offset gives a NaN sample and a NaN mask a NaN product, as torchvision's CPU kernel does (NaN is
-//   detected on the bits and passed on, never made by arithmetic a compiler may fold).
+//   NaN and infinity as torchvision's CPU kernel on x86 (README, "NaN and infinity"): a NaN coordinate gives a
+//   NaN sample unless the other coordinate puts the sample outside, and an outside sample is 0 times the mask
+//   (NaN for a NaN or infinite mask). NaN is detected on the bits and passed on, never made by arithmetic a
+//   compiler may fold (WGSL lets an implementation assume there is no NaN).
 
 // NaN, tested on the bits: a compiler may assume floats are never NaN (WGSL allows it) and fold v != v away.
 fn is_nan(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
+// 0 * v as IEEE 754 defines it (NaN for a NaN or infinite v), without arithmetic a compiler may fold to 0.
+fn zero_times(v: f32) -> f32 {
+  let non_finite = (bitcast<u32>(v) & 0x7f800000u) == 0x7f800000u;
+  return select(0.0, bitcast<f32>(bitcast<u32>(v) | 0x7fc00000u), non_finite);
+}
+
+// torchvision's window test y <= -1 || y >= H || x <= -1 || x >= W, with its comparisons false for NaN
+// whatever the compiler assumes: a NaN coordinate is outside only when the other coordinate is.
+fn outside_window(y: f32, x: f32) -> bool {
+  let outside_y = !is_nan(y) && (y <= -1.0 || y >= f32(conv.in_height));
+  let outside_x = !is_nan(x) && (x <= -1.0 || x >= f32(conv.in_width));
+  return outside_y || outside_x;
 }
 
 // Where a sample of (image n, offset group g, tap, chunk pixel p) lies: (y, x) in input coordinates.
@@ -41,13 +57,12 @@ fn resolve_sample(position: vec2<f32>, m: f32) -> PlanEntry {
   e.corner = vec4<i32>(-1);
   let y = position.x;
   let x = position.y;
-  if (is_nan(y) || is_nan(x)) {
-    e.weight = vec4<f32>(select(x, y, is_nan(y)));  // that NaN
+  if (outside_window(y, x)) {
+    e.weight = vec4<f32>(zero_times(m));  // the value 0, times the mask
     return e;
   }
-  let inside = y > -1.0 && y < f32(conv.in_height) && x > -1.0 && x < f32(conv.in_width);
-  if (!inside) {
-    e.weight = vec4<f32>(select(0.0, m, is_nan(m)));  // 0 * m: a NaN mask stays NaN
+  if (is_nan(y) || is_nan(x)) {
+    e.weight = vec4<f32>(select(x, y, is_nan(y)));  // that NaN: the sample is NaN
     return e;
   }
   let fy = floor(y);
