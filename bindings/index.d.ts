@@ -67,14 +67,20 @@ export interface Info {
   backend: 'wasm' | 'webgpu';
   /** Package version. */
   version: string;
-  /** WebAssembly SIMD is in use (always true: both builds use it). */
+  /**
+   * WebAssembly SIMD is in use: true for both builds of the core; false only for a WebGPU instance on an engine
+   * without WebAssembly SIMD (wasmBuild 'validate').
+   */
   simd: boolean;
-  /** The instruction set of the core's kernels: 'wasm-simd128'. */
+  /** The instruction set of the core's kernels: 'wasm-simd128' ('none' for the validation-only module). */
   simdInstructions: string;
   /** Threads the WebAssembly backend runs, the calling thread included. */
   threads: number;
-  /** The WebAssembly build that was loaded. */
-  wasmBuild: 'threads' | 'simd';
+  /**
+   * The WebAssembly build that was loaded. A WebGPU instance loads 'simd' (one thread) for validation and as
+   * its fallback, or 'validate' (the validator alone, no fallback) where WebAssembly SIMD is missing.
+   */
+  wasmBuild: 'threads' | 'simd' | 'validate';
   /**
    * The WebGPU adapter in use (its vendor, architecture, device and description as one string; whether it is a
    * software fallback), or null when WebGPU is not used.

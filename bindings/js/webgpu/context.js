@@ -169,5 +169,3 @@ export class GpuContext {
     this.pipelines.clear();
   }
 }
-
-export const BUFFER_USAGE = { STORAGE, UNIFORM, COPY_DST, COPY_SRC, MAP_READ };
