@@ -4,7 +4,7 @@ import { createDeformConv, layouts, version, type DeformConv, type Info, type Te
 
 const dc: DeformConv = await createDeformConv({ backend: 'wasm', threads: 2, wasmBuild: 'auto' });
 const info: Info = dc.info();
-const build: 'threads' | 'simd' = info.wasmBuild;
+const build: 'threads' | 'simd' | 'validate' = info.wasmBuild;
 const threads: number = info.threads;
 
 const zeros = (...shape: number[]): Tensor => ({ data: new Float32Array(shape.reduce((a, b) => a * b)), shape });
@@ -18,8 +18,17 @@ const ortTensor = { data: new Float32Array(4 * 64), dims: [1, 4, 8, 8] as const 
 await dc.deformConv2d(ortTensor, offset, weight);
 console.log(version, build, threads, y.shape, y2.data.length, back.mask.shape);
 
+// WebGPU: a GPU object (navigator.gpu, or the npm package webgpu's create([])) or a device to share.
+const gpu = { requestAdapter: async () => null };
+const onGpu: DeformConv = await createDeformConv({ backend: 'webgpu', gpu });
+const adapter: { adapter: string; isFallbackAdapter: boolean } | null = onGpu.info().webgpu;
+const reason: string | null = onGpu.info().fallbackReason;
+console.log(adapter, reason);
+
 // @ts-expect-error backend is 'auto' | 'wasm' | 'webgpu'
 await createDeformConv({ backend: 'cuda' });
+// @ts-expect-error gpu must have requestAdapter()
+await createDeformConv({ backend: 'webgpu', gpu: {} });
 // @ts-expect-error tensor data must be a Float32Array
 await dc.deformConv2d({ data: [1, 2], shape: [1, 1, 1, 2] }, offset, weight);
 // @ts-expect-error MindSpore's call takes strides as an argument, not a stride option
