@@ -2,6 +2,7 @@
 // generator and a double-precision reference implementation of ../shared/SEMANTICS.md.
 const fs = require('fs');
 const path = require('path');
+const { random } = require('./seeded-random');
 
 const ROOT = path.join(__dirname, '..', '..');
 const GOLDEN_DIR = process.env.DCN_GOLDEN_DIR || path.join(ROOT, '..', 'shared', 'golden');
@@ -66,11 +67,6 @@ function fromNHWC({ data, shape }) {
   return { data: out, shape: [N, C, H, W] };
 }
 
-/** Seeded generator (LCG) returning floats in [0, 1). */
-function random(seed) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 function randomTensor(rand, shape, lo = -1, hi = 1) {
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
   for (let i = 0; i < data.length; i++) data[i] = lo + (hi - lo) * rand();

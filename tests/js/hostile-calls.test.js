@@ -3,14 +3,17 @@
 // parameters, wrong typed-array kinds, data shorter or longer than its shape in plain, shared and offset
 // views, detached buffers, plain arrays, null and undefined in every position). Each must reject with
 // exactly TypeError or RangeError whose message names the argument; afterwards the same instance still
-// computes every golden case, and its heap holds no more than before. Valid but unusual inputs (views with
-// an offset, SharedArrayBuffer, onnxruntime-style tensors, typed-array shapes, arrays from another realm)
-// give the same results as plain ones.
-const vm = require('vm');
+// computes every golden case, and its heap holds no more than before. Valid but unusual inputs
+// (unusual-tensors.js: views with an offset, SharedArrayBuffer, resizable buffers, onnxruntime-style tensors,
+// typed-array shapes, arrays from another realm) give the same results as plain ones. The WebGPU backend gets
+// the same generator and forms in tests/webgpu/node-runner.mjs.
 const {
   api, goldenCases, torchvisionArgs: goldenTv, mindsporeArgs: goldenMs, expectClose, FORWARD_TOLERANCE, GRADIENT_TOLERANCE,
 } = require('./helpers');
-const { ENTRY_POINTS, makeCase, malformedCalls, namesOneOf, torchvisionArgs, mindsporeArgs, random } = require('./malformed-calls');
+const {
+  ENTRY_POINTS, makeCase, checkMalformedCalls, seedOf, torchvisionArgs, mindsporeArgs, random,
+} = require('./malformed-calls');
+const { FORMS } = require('./unusual-tensors');
 
 const CALLS_PER_ENTRY_POINT = 1000;
 const BUILDS = [
@@ -18,34 +21,8 @@ const BUILDS = [
   ['simd', { wasmBuild: 'simd' }],
 ];
 
-const seedOf = (name) => [...name].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0, 2166136261);
-
-/** Runs the generator's calls for one entry point; returns { count, failures }. */
-async function runMalformed(entry, target) {
-  let count = 0;
-  const failures = [];
-  for (const { args, expectations } of malformedCalls(entry, { seed: seedOf(entry.name), count: CALLS_PER_ENTRY_POINT })) {
-    count++;
-    let result, error;
-    try {
-      result = await Promise.resolve().then(() => entry.call(target, args)); // layouts throw synchronously
-    } catch (e) {
-      error = e;
-    }
-    const labels = expectations.map((x) => x.label).join(' + ');
-    if (!error) {
-      failures.push(`${labels}: resolved instead of rejecting`);
-      if (entry.creates && result) result.dispose();
-      continue;
-    }
-    const ok = expectations.some((x) => error.constructor === x.error && namesOneOf(String(error.message), x.names));
-    if (!ok) {
-      const want = expectations.map((x) => `${x.error.name} naming ${x.names.join('|')}`).join(' or ');
-      failures.push(`${labels}: ${error && error.constructor && error.constructor.name}: ${error && error.message} (wanted ${want})`);
-    }
-  }
-  return { count, failures };
-}
+/** Runs the generator's calls for one entry point on target; returns { count, failures }. */
+const runMalformed = (entry, target) => checkMalformedCalls(entry, target, { seed: seedOf(entry.name), count: CALLS_PER_ENTRY_POINT });
 
 async function expectGoldenCases(dc) {
   for (const c of goldenCases()) {
@@ -96,35 +73,6 @@ describe('valid but unusual inputs work and give the plain results', () => {
   let dc;
   beforeAll(async () => { dc = await api.createDeformConv({ threads: 2 }); });
   afterAll(() => dc.dispose());
-
-  const otherRealm = vm.runInNewContext('({ f32: (n) => new Float32Array(n) })');
-  // Each form rewraps one tensor { data, shape } without changing its numbers.
-  const FORMS = {
-    'a subarray view with a non-zero byteOffset': ({ data, shape }) => {
-      const big = new Float32Array(data.length + 7);
-      big.set(data, 5);
-      return { data: big.subarray(5, 5 + data.length), shape };
-    },
-    'SharedArrayBuffer-backed data': ({ data, shape }) => {
-      const shared = new Float32Array(new SharedArrayBuffer(data.byteLength));
-      shared.set(data);
-      return { data: shared, shape };
-    },
-    'a SharedArrayBuffer view with an offset': ({ data, shape }) => {
-      const shared = new Float32Array(new SharedArrayBuffer(data.byteLength + 12), 12, data.length);
-      shared.set(data);
-      return { data: shared, shape };
-    },
-    'an onnxruntime-style { data, dims }': ({ data, shape }) => ({ data, dims: shape }),
-    'a typed-array shape': ({ data, shape }) => ({ data, shape: Int32Array.from(shape) }),
-    'a frozen tensor with extra fields': ({ data, shape }) => Object.freeze({ data, shape: Object.freeze([...shape]), name: 'x', type: 'float32' }),
-    'a class instance with getters': ({ data, shape }) => new (class Tensor { get data() { return data; } get shape() { return shape; } })(),
-    'a Float32Array from another realm': ({ data, shape }) => {
-      const foreign = otherRealm.f32(data.length);
-      foreign.set(data);
-      return { data: foreign, shape };
-    },
-  };
 
   const rand = random(77);
   const cases = Array.from({ length: 4 }, () => makeCase(rand, false));

@@ -6,7 +6,11 @@
 // To cover a new entry point, add one object to ENTRY_POINTS: its name, how to call it, how to build its
 // arguments from a case, and its slots (tensorSlot, listSlot, intSlot, enumSlot, boolSlot, optionsSlot,
 // plus `relations` for shape mismatches between its tensors).
-const { random } = require('./helpers');
+//
+// checkMalformedCalls() makes an entry point's calls and checks every rejection. Plain CommonJS without the
+// package, so that both the Jest suite (hostile-calls.test.js) and the WebGPU runner
+// (tests/webgpu/node-runner.mjs, an ES module) load it.
+const { random } = require('./seeded-random');
 
 const MAX = 2147483647;
 
@@ -439,4 +443,40 @@ function namesOneOf(message, names) {
   return names.some((n) => new RegExp(`(^|[^A-Za-z0-9_])${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^A-Za-z0-9_]|$)`).test(message));
 }
 
-module.exports = { ENTRY_POINTS, makeCase, malformedCalls, namesOneOf, torchvisionArgs, mindsporeArgs, random };
+/** A seed from a name (FNV-1a), so that each entry point and each backend gets calls of its own. */
+const seedOf = (name) => [...name].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0, 2166136261);
+
+/**
+ * Makes the generator's calls for one entry point on target (an instance, or the package for layouts and
+ * createDeformConv), one at a time, and checks each: it must reject with exactly the expected Error class
+ * and a message that names one of the expected arguments. Returns { count, failures: [description] }.
+ */
+async function checkMalformedCalls(entry, target, { seed, count: wanted }) {
+  let count = 0;
+  const failures = [];
+  for (const { args, expectations } of malformedCalls(entry, { seed, count: wanted })) {
+    count++;
+    let result, error;
+    try {
+      result = await Promise.resolve().then(() => entry.call(target, args)); // layouts throw synchronously
+    } catch (e) {
+      error = e;
+    }
+    const labels = expectations.map((x) => x.label).join(' + ');
+    if (!error) {
+      failures.push(`${labels}: resolved instead of rejecting`);
+      if (entry.creates && result) result.dispose();
+      continue;
+    }
+    const ok = expectations.some((x) => error.constructor === x.error && namesOneOf(String(error.message), x.names));
+    if (!ok) {
+      const want = expectations.map((x) => `${x.error.name} naming ${x.names.join('|')}`).join(' or ');
+      failures.push(`${labels}: ${error && error.constructor && error.constructor.name}: ${error && error.message} (wanted ${want})`);
+    }
+  }
+  return { count, failures };
+}
+
+module.exports = {
+  ENTRY_POINTS, makeCase, malformedCalls, checkMalformedCalls, seedOf, namesOneOf, torchvisionArgs, mindsporeArgs, random,
+};
