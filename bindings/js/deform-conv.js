@@ -2,7 +2,7 @@
 // choice, info() and dispose(). Platform differences (how a module file is found and loaded, how many
 // cores there are, whether threads can run) come in through `platform`, from node.js or browser.js.
 import { mindsporeCall, torchvisionCall } from './calls.js';
-import { describe } from './tensors.js';
+import { copyOfTensor, describe } from './tensors.js';
 import { WasmBackend } from './wasm-backend.js';
 import { GpuFailure, WebGpuBackend } from './webgpu/backend.js';
 
@@ -154,12 +154,14 @@ export class DeformConv {
    * is validated by the core first, so bad arguments reject exactly as on WebAssembly. A failure inside
    * WebGPU rejects with backend 'webgpu'; with 'auto' the call runs on WebAssembly instead and
    * fallbackReason says why. A lost device, a shader error or a WebGPU error retires the GPU for good; a call
-   * too large for the device's buffers (or its memory) only falls back itself.
+   * too large for the device's buffers (or its memory) only falls back itself. Both run on copies of the
+   * tensors taken before this returns its promise (copiedCall).
    */
-  async _run(op, call) {
+  async _run(op, given) {
     const wasm = this._live();
-    if (!this._gpu) return wasm[op](call);
-    const validated = wasm.check(call);
+    if (!this._gpu) return wasm[op](given);
+    const validated = wasm.check(given);
+    const call = copiedCall(given);
     try {
       const result = await this._gpu[op](call, validated);
       return op === 'forward' ? { data: result, shape: validated.outputShape } : gradientTensors(call, result);
@@ -220,6 +222,19 @@ export class DeformConv {
     this._wasm.dispose();
     this._wasm = null;
   }
+}
+
+/**
+ * The call with copies of its tensors, made before the call returns its promise. The GPU reads the tensors
+ * later (after the calls in front of this one, after its pipelines compile), by which time the caller may have
+ * changed, transferred (detached) or shrunk its arrays; the WebAssembly backend copies them into its heap at
+ * once. With the copies a WebGPU call, and its WebAssembly fallback, computes what the arrays held when it was
+ * made. They are also unshared: Dawn's writeBuffer takes no SharedArrayBuffer.
+ */
+function copiedCall(call) {
+  const tensors = {};
+  for (const name of Object.keys(call.tensors)) tensors[name] = copyOfTensor(call.tensors[name], call.argNames[name]);
+  return { ...call, tensors };
 }
 
 /** The WebGPU backward's arrays as the WebAssembly backward answers: { input, offset, mask, weight, bias }. */

@@ -105,6 +105,22 @@ export function checkElementCount(tensor, name) {
   }
 }
 
+/**
+ * The tensor with its data copied now into a plain Float32Array (unshared, not resizable, of this realm), for
+ * a backend that reads the data later: the caller may change, transfer or shrink its array as soon as a call
+ * returns its promise. Running out of memory for the copy is an Error, as for the WebAssembly heap.
+ */
+export function copyOfTensor(tensor, name) {
+  if (!tensor) return tensor;
+  let data;
+  try {
+    data = new Float32Array(tensor.data);
+  } catch (e) {
+    throw new Error(`out of memory: could not copy ${name}.data (${tensor.data.byteLength} bytes) for the WebGPU backend: ${e && e.message}`);
+  }
+  return { data, shape: tensor.shape };
+}
+
 /** Throws a TypeError for option keys that are not in allowed (catches typos such as 'strides' for 'stride'). */
 export function checkOptions(options, name, allowed) {
   if (options === undefined || options === null) return {};
