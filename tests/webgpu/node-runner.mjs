@@ -1,5 +1,5 @@
 // node --expose-gc tests/webgpu/node-runner.mjs OUT.json [CASE...]
-// Runs the WebGPU checks of checks.json that belong to Node.js (golden, split, node) on the WebGPU backend
+// Runs the WebGPU checks of checks.json that belong to Node.js (golden, split, node, hostile) on the WebGPU backend
 // through the npm package `webgpu` (Dawn) and SwiftShader's Vulkan driver from Debian's chromium package
 // (../shared/TOOLCHAIN.md), and writes [{ name, ok, message }] to OUT.json. A separate process, so that
 // Jest does not have to load Dawn's ES module and a crash of the driver cannot take a Jest worker with it.
@@ -13,6 +13,7 @@ import {
   largestTensorBytes, limitedDevice, mindsporeArgs, random, randomConfiguration, runNamedCheck, torchvisionArgs,
   withoutWasmSimd,
 } from './checks.mjs';
+import { hostileChecks } from './hostile-checks.mjs';
 
 // The Vulkan loader reads these when Dawn first looks for adapters, so they are set before it loads.
 process.env.VK_ICD_FILENAMES ||= '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -403,6 +404,14 @@ await check(results, names[16], async () => {
     webgpu.dispose();
   }
 });
+// ---------------------------------------------------------------- hostile calls (hostile-checks.mjs)
+{
+  const started = performance.now();
+  const device = await newDevice();
+  results.push(...await hostileChecks({ api, device, cases, names: CHECKS.hostile, goldenNames: CHECKS.golden }));
+  device.destroy();
+  console.log(`hostile checks: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
 console.log(`all checks: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 writeFileSync(out, JSON.stringify(results, null, 1));
