@@ -102,10 +102,23 @@ async function spoiledCallFailures(dc) {
 
 /**
  * Runs the checks; names: checks.json's "hostile" list; cases: the golden cases; goldenNames: checks.json's
- * "golden" list. Returns the results.
+ * "golden" list. Returns a result for every name: when the instance cannot even be set up, every check that
+ * did not run fails with the reason.
  */
-export async function hostileChecks({ api, device, cases, names, goldenNames }) {
+export async function hostileChecks(options) {
   const results = [];
+  try {
+    await runHostileChecks(results, options);
+  } catch (e) {
+    const reason = String(e && e.stack ? e.stack : e).slice(0, 2000);
+    for (const name of options.names) {
+      if (!results.some((r) => r.name === name)) results.push({ name, ok: false, message: `not run: ${reason}` });
+    }
+  }
+  return results;
+}
+
+async function runHostileChecks(results, { api, device, cases, names, goldenNames }) {
   const limits = device.limits;
   const counters = { maxBytes: Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) };
   const dc = await api.createDeformConv({ backend: 'webgpu', gpuDevice: limitedDevice(device, counters) });
@@ -192,5 +205,4 @@ export async function hostileChecks({ api, device, cases, names, goldenNames }) 
   } finally {
     dc.dispose();
   }
-  return results;
 }
