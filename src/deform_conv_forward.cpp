@@ -1,14 +1,23 @@
 // Forward pass pipeline (one call):
-//   1. pack the weights into GEMM panels (bias first), once;
-//   2. bring the input to channels-last (NHWC) with a row of zeros after it, unless it already is;
-//   3. split the output pixels of every image into tiles and hand the tiles to the thread pool; per tile:
+//   1. pack the weights once, the panels shared out over the threads: GEMM panels of NR output channels
+//      (bias first), or for a depthwise layer a (taps, C) table;
+//   2. channels-last input: an NCHW input that is not already channels-last in memory is copied to NHWC
+//      (native callers; the JS layer writes the input channels-last while copying it in, so a WebAssembly
+//      call never holds a second copy of the input). A row of zeros serves every corner outside the image;
+//   3. split the output pixels of every image into tiles of at most kMaxTilePixels, as many per image as
+//      keeps every thread busy at batch 1, and hand them to the thread pool; per tile:
 //      a. sampling plan: four corner pointers and four weights per (offset group, tap, pixel);
-//      b. gather: column tile col[pixel][weight group][tap][channel] = bilinear sample, each plan entry
-//         applied to all channels of its offset group with the vector gather kernel;
-//      c. GEMM: out[pixel][C_out] = bias + col x packed weights, per weight group, MR x NR register tiles;
-//      d. store: NHWC output is written in place by the GEMM; NCHW output is transposed from the tile.
-// Temporary memory is bounded by the tile (plus the NHWC copy of an NCHW input), never an im2col buffer of
-// the whole image.
+//      b. GEMM path, for every weight group and every K block (a run of about kBlockDepth reduction indices
+//         kk = tap * C_in/groups + c'):
+//           gather: the block's columns col[pixel][kk] = bilinear samples, each plan entry applied to a run
+//                   of channels of its offset group with the vector gather kernel;
+//           GEMM:   for every panel of NR output channels (its K-block slice stays in L1) and every MR-row
+//                   tile of pixels: the micro-kernel, from the bias in the first block, adding to the stored
+//                   partial sums in the others;
+//         depthwise path (C_in/groups == C_out/groups == 1): the fused kernel per pixel and channel run;
+//      c. store: NHWC output is written in place; NCHW output is transposed from the tile.
+// Temporary memory is bounded by threads x (plan + one K block of columns + one output tile), plus the
+// packed weights and (native NCHW input only) the NHWC copy: never an im2col buffer of the whole image.
 #include "deform_conv_forward.h"
 
 #include <algorithm>
@@ -20,8 +29,9 @@
 #include "buffer.h"
 #include "channel_runs.h"
 #include "checked_math.h"
+#include "kernels/f32_bilinear_depthwise.h"
 #include "kernels/f32_bilinear_gather.h"
-#include "kernels/f32_gemm_bias.h"
+#include "kernels/f32_gemm_kblock.h"
 #include "layout_transpose.h"
 #include "sampling_plan.h"
 #include "weight_packing.h"
@@ -29,60 +39,181 @@
 namespace dcn {
 namespace {
 
-// Column-tile budget per thread: 256 Ki floats (1 MiB), about the L2 cache of one core.
-constexpr int64_t kColumnBudgetFloats = 256 * 1024;
-constexpr int64_t kMaxTilePixels = 256;
-// Keep at least this many tiles per thread so the dynamic schedule can even out uneven tiles.
-constexpr int64_t kMinTilesPerThread = 4;
+// Output pixels per tile: the tile's partial sums (pixels x C_out) and one K block of its columns
+// (pixels x kBlockDepth) stay in L2 while the packed weights stream past.
+constexpr int64_t kMaxTilePixels = 64;
+// Reduction indices per K block: kBlockDepth x NR floats of a weight panel (8 KB for NR = 8) stay in L1 while
+// every row tile of the pixel tile uses them.
+constexpr int64_t kBlockDepth = 256;
+// With few tiles the count is rounded up to a multiple of the thread count, so that no thread idles at the
+// end; beyond this many tiles per thread the dynamic schedule evens the load out by itself.
+constexpr int64_t kBalancedTilesPerThread = 8;
 
-struct Tiling {
-  int64_t tile_pixels;      // output pixels per tile (a multiple of MR, or all of them)
-  int64_t tiles_per_image;
-  int64_t plan_bytes;       // per thread
-  int64_t column_floats;    // per thread
-  int64_t out_tile_floats;  // per thread (NCHW output only)
-  int64_t thread_bytes;     // per thread, all three, each rounded to 64 bytes
-  int64_t input_copy_floats;  // NHWC copy of the input plus a zero row (or just the zero row)
-  int64_t packed_floats;
-  int64_t channel_runs;       // entries of the channel-run list (channel_runs.h)
+constexpr int64_t kMR = static_cast<int64_t>(kForwardMR);
+constexpr int64_t kNR = static_cast<int64_t>(kForwardNR);
+
+bool is_depthwise(const ConvParams& p) { return p.in_channels_per_group() == 1 && p.out_channels_per_group() == 1; }
+
+// A piece of one K block's column row that one gather call fills: channels [channel, channel + channels)
+// of one tap, all of one offset group, written at column `column` of the block.
+struct Segment {
+  int64_t offset_group;
+  int64_t tap;
+  int64_t channel;  // absolute input channel
+  int64_t channels;
+  int64_t column;
 };
+
+// A contiguous range [k0, k0 + depth) of the reduction index of weight group `group`.
+struct KBlock {
+  int64_t group;
+  int64_t k0;
+  int64_t depth;
+  std::vector<Segment> segments;
+};
+
+int64_t block_count(const ConvParams& p) {
+  const int64_t reduction = p.taps() * p.in_channels_per_group();
+  return (reduction + kBlockDepth - 1) / kBlockDepth;
+}
+
+// Splits every weight group's reduction into blocks of about equal depth (at most kBlockDepth) and cuts each
+// block into segments at tap and offset-group boundaries.
+std::vector<KBlock> k_blocks(const ConvParams& p) {
+  const int64_t cg_in = p.in_channels_per_group(), per_offset_group = p.channels_per_offset_group();
+  const int64_t reduction = p.taps() * cg_in;
+  const int64_t blocks = block_count(p);
+  const int64_t depth = (reduction + blocks - 1) / blocks;
+  std::vector<KBlock> out;
+  for (int64_t gw = 0; gw < p.groups; ++gw) {
+    for (int64_t k0 = 0; k0 < reduction; k0 += depth) {
+      KBlock b{gw, k0, std::min(depth, reduction - k0), {}};
+      for (int64_t k = k0; k < k0 + b.depth;) {
+        const int64_t tap = k / cg_in, c_local = k % cg_in, channel = gw * cg_in + c_local;
+        const int64_t g = channel / per_offset_group;
+        const int64_t channels = std::min({k0 + b.depth - k, cg_in - c_local, (g + 1) * per_offset_group - channel});
+        b.segments.push_back({g, tap, channel, channels, k - k0});
+        k += channels;
+      }
+      out.push_back(std::move(b));
+    }
+  }
+  return out;
+}
 
 int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
 
+struct Tiling {
+  int64_t tile_pixels;        // output pixels per tile (a multiple of MR unless it is the whole image)
+  int64_t tiles_per_image;
+  int64_t plan_bytes;         // per thread
+  int64_t column_floats;      // per thread: tile x block depth (GEMM path only)
+  int64_t out_tile_floats;    // per thread (NCHW output only)
+  int64_t thread_bytes;       // per thread, all three, each rounded to 64 bytes
+  int64_t input_copy_floats;  // NHWC copy of the input (NCHW input not already channels-last) plus a zero row
+  int64_t packed_floats;
+};
+
 // Chooses the tile and sizes every buffer; false if a size overflows.
-bool choose_tiling(const ConvParams& p, int threads, Tiling* t) {
-  const int64_t mr = static_cast<int64_t>(kGemmMR);
-  const int64_t row_floats = checked_mul(p.taps(), p.in_channels);  // one pixel's column row
-  if (row_floats < 0) return false;
-  int64_t tile = std::clamp<int64_t>(kColumnBudgetFloats / std::max<int64_t>(row_floats, 1) / mr * mr, mr, kMaxTilePixels);
-  tile = std::min(tile, (p.out_pixels() + mr - 1) / mr * mr);
-  const int64_t want_tiles = kMinTilesPerThread * threads;
-  while (tile > mr && p.batch * ((p.out_pixels() + tile - 1) / tile) < want_tiles) {
-    tile = std::max(mr, (tile / 2 + mr - 1) / mr * mr);
+bool choose_tiling(const ConvParams& p, int threads, bool input_channels_last, Tiling* t) {
+  const int64_t pixels = p.out_pixels();
+  int64_t tiles = std::max<int64_t>(1, (pixels + kMaxTilePixels - 1) / kMaxTilePixels);
+  if (threads > 1 && p.batch * tiles < kBalancedTilesPerThread * threads) {
+    while ((p.batch * tiles) % threads != 0 && tiles < pixels) ++tiles;
   }
-  t->tile_pixels = tile;
-  t->tiles_per_image = (p.out_pixels() + tile - 1) / tile;
-  const int64_t samples = checked_product({p.offset_groups, p.taps(), tile});
+  int64_t tile = (pixels + tiles - 1) / tiles;
+  if (tile < pixels) tile = std::min(pixels, (tile + kMR - 1) / kMR * kMR);
+  t->tile_pixels = std::max<int64_t>(tile, 1);
+  t->tiles_per_image = (pixels + t->tile_pixels - 1) / t->tile_pixels;
+
+  const int64_t samples = checked_product({p.offset_groups, p.taps(), t->tile_pixels});
   t->plan_bytes = samples < 0 ? -1 : checked_mul(samples, sizeof(BilinearSample));
-  t->column_floats = checked_mul(tile, row_floats);
-  t->out_tile_floats = p.data_format == DataFormat::kNHWC ? 0 : checked_mul(tile, p.out_channels);
+  if (is_depthwise(p)) {
+    t->column_floats = 0;
+  } else {
+    const int64_t reduction = checked_mul(p.taps(), p.in_channels_per_group());
+    const int64_t blocks = block_count(p);
+    t->column_floats = reduction < 0 ? -1 : checked_mul(t->tile_pixels, (reduction + blocks - 1) / blocks);
+  }
+  t->out_tile_floats = p.data_format == DataFormat::kNHWC ? 0 : checked_mul(t->tile_pixels, p.out_channels);
   if (t->plan_bytes < 0 || t->column_floats < 0 || t->out_tile_floats < 0) return false;
-  int64_t bytes = checked_add(round64(t->plan_bytes), round64(4 * t->column_floats));
+  const int64_t bytes = checked_add(round64(t->plan_bytes), round64(4 * t->column_floats));
   t->thread_bytes = bytes < 0 ? -1 : checked_add(bytes, round64(4 * t->out_tile_floats));
-  t->input_copy_floats = checked_add(p.data_format == DataFormat::kNHWC ? 0 : p.input_elements, p.in_channels);
-  t->packed_floats = packed_weight_floats(p, kGemmNR);
-  t->channel_runs = write_channel_runs(p, nullptr);
+  const bool copy_input = p.data_format == DataFormat::kNCHW && !input_channels_last;
+  t->input_copy_floats = checked_add(copy_input ? p.input_elements : 0, p.in_channels);
+  t->packed_floats = is_depthwise(p) ? packed_depthwise_weight_floats(p) : packed_weight_floats(p, kForwardNR);
   return t->thread_bytes >= 0 && t->input_copy_floats >= 0 && t->packed_floats >= 0;
+}
+
+// Step b of the GEMM path for one tile: out (count rows, row stride C_out) = bias + columns x weights.
+void gemm_tile(const ConvParams& p, const std::vector<KBlock>& blocks, const BilinearSample* plan, int64_t count,
+               const float* packed, float* col, float* out) {
+  const int64_t taps = p.taps(), cg_out = p.out_channels_per_group(), Cout = p.out_channels;
+  const int64_t panels = panels_per_group(p, kForwardNR), panel_floats = packed_panel_floats(p, kForwardNR);
+  for (const KBlock& block : blocks) {
+    // Gather the block's columns: row q holds kk in [k0, k0 + depth) of pixel q.
+    const int64_t depth = block.depth;
+    for (int64_t q = 0; q < count; ++q) {
+      float* row = col + q * depth;
+      for (const Segment& s : block.segments) {
+        const BilinearSample& e = plan[(s.offset_group * taps + s.tap) * count + q];
+        kernels::f32_bilinear_gather<Arch>(static_cast<size_t>(s.channels), e.corner[0] + s.channel,
+                                           e.corner[1] + s.channel, e.corner[2] + s.channel, e.corner[3] + s.channel,
+                                           e.weight, row + s.column);
+      }
+    }
+    // Multiply it into the output tile, panel by panel.
+    const bool first = block.k0 == 0;
+    for (int64_t panel = 0; panel < panels; ++panel) {
+      const float* weights = packed + (block.group * panels + panel) * panel_floats;  // bias, then K rows
+      const float* b = weights + kNR + block.k0 * kNR;
+      const int64_t co = block.group * cg_out + panel * kNR;
+      const int64_t nc = std::min(kNR, (block.group + 1) * cg_out - co);
+      for (int64_t row = 0; row < count; row += kMR) {
+        const size_t mr = static_cast<size_t>(std::min(kMR, count - row));
+        float* c = out + row * Cout + co;
+        if (first) {
+          kernels::f32_gemm_kblock<Arch, kForwardMR, kernels::GemmInit::kFromBias>(
+              mr, static_cast<size_t>(nc), static_cast<size_t>(depth), col + row * depth, static_cast<size_t>(depth),
+              b, weights, c, static_cast<size_t>(Cout));
+        } else {
+          kernels::f32_gemm_kblock<Arch, kForwardMR, kernels::GemmInit::kAccumulate>(
+              mr, static_cast<size_t>(nc), static_cast<size_t>(depth), col + row * depth, static_cast<size_t>(depth),
+              b, weights, c, static_cast<size_t>(Cout));
+        }
+      }
+    }
+  }
+}
+
+// Step b of the depthwise path for one tile.
+void depthwise_tile(const ConvParams& p, const std::vector<ChannelRun>& runs, const BilinearSample* plan,
+                    int64_t count, const float* packed, const float* bias, float* out) {
+  const int64_t taps = p.taps(), C = p.out_channels;
+  for (int64_t q = 0; q < count; ++q) {
+    for (const ChannelRun& run : runs) {
+      const int64_t c = run.first_channel;
+      kernels::f32_bilinear_depthwise<Arch>(static_cast<size_t>(run.channels), static_cast<size_t>(taps),
+                                            plan + run.offset_group * taps * count + q, static_cast<size_t>(count),
+                                            static_cast<size_t>(c), packed + c, static_cast<size_t>(C),
+                                            bias ? bias + c : nullptr, out + q * C + c);
+    }
+  }
 }
 
 }  // namespace
 
-int64_t forward_workspace_bytes(const ConvParams& p, int threads) {
+int64_t forward_workspace_bytes(const ConvParams& p, int threads, bool input_channels_last) {
   Tiling t;
-  if (!choose_tiling(p, threads, &t)) return -1;
-  // Every term is below 2^31 * 64, so the int64 sum is exact (bytes are not capped at 2^31 like elements).
-  return t.thread_bytes * threads + round64(4 * t.input_copy_floats) + round64(4 * t.packed_floats) +
-         round64(t.channel_runs * static_cast<int64_t>(sizeof(ChannelRun)));
+  if (!choose_tiling(p, threads, input_channels_last, &t)) return -1;
+  const int64_t per_thread = checked_mul(t.thread_bytes, threads);
+  const int64_t shared = checked_add(round64(4 * t.input_copy_floats), round64(4 * t.packed_floats));
+  return per_thread < 0 || shared < 0 ? -1 : checked_add(per_thread, shared);
+}
+
+int64_t forward_packed_weight_bytes(const ConvParams& p) {
+  const int64_t floats = is_depthwise(p) ? packed_depthwise_weight_floats(p) : packed_weight_floats(p, kForwardNR);
+  return floats < 0 ? -1 : round64(4 * floats);
 }
 
 Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, ThreadPool& pool) {
@@ -91,8 +222,9 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
                         : (torch_mask && !x.mask) ? "mask" : (p.has_bias && !x.bias) ? "bias" : nullptr;
   if (missing) return Status::TypeError(std::string("forward: ") + missing + " must be given");
   const int threads = pool.threads();
+  const bool input_channels_last = p.data_format == DataFormat::kNHWC || x.input_channels_last;
   Tiling t;
-  if (!choose_tiling(p, threads, &t)) {
+  if (!choose_tiling(p, threads, input_channels_last, &t)) {
     return Status::RangeError("the forward pass would need more than 2^31 workspace elements for this shape");
   }
   // Every allocation of the call is one of these checked buffers (the thread pool allocates nothing), so
@@ -109,18 +241,25 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
     input_copy.release();
     workspace.release();
     return Status::Internal("out of memory: the forward pass needs " +
-                            std::to_string(forward_workspace_bytes(p, threads)) +
+                            std::to_string(forward_workspace_bytes(p, threads, input_channels_last)) +
                             " bytes of workspace beyond its inputs and output");
   }
+  const bool depthwise = is_depthwise(p);
 
-  // 1. Weights.
-  pack_weights(p, kGemmNR, x.weight, x.bias, packed.as<float>());
+  // 1. Weights, a panel per work item.
+  if (depthwise) {
+    pack_depthwise_weights(p, x.weight, packed.as<float>());
+  } else {
+    pool.parallel_for(p.groups * panels_per_group(p, kForwardNR), [&](int64_t panel, int) {
+      pack_weight_panel(p, kForwardNR, panel, x.weight, x.bias, packed.as<float>());
+    });
+  }
 
-  // 2. Channels-last input with a zero row after it (the target of corners outside the image).
+  // 2. Channels-last input with a zero row (after the copy, when there is one).
   const int64_t C = p.in_channels, HW = p.in_pixels(), N = p.batch;
   const float* image_base = x.input;
   float* zero_row = input_copy.as<float>();
-  if (p.data_format == DataFormat::kNCHW) {
+  if (!input_channels_last) {
     float* nhwc = input_copy.as<float>();
     zero_row = nhwc + p.input_elements;
     constexpr int64_t kChannelBlock = 32;
@@ -135,15 +274,11 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
   std::memset(zero_row, 0, sizeof(float) * C);
 
   // 3. Tiles.
-  ChannelRun* const runs = run_list.as<ChannelRun>();
-  const ChannelRun* const runs_end = runs + write_channel_runs(p, runs);
+  const std::vector<KBlock> blocks = depthwise ? std::vector<KBlock>() : k_blocks(p);
+  const std::vector<ChannelRun> runs = depthwise ? channel_runs(p) : std::vector<ChannelRun>();
   const OffsetView offsets = make_offset_view(p, x.offset, x.mask);
-  const int64_t taps = p.taps(), cg_in = p.in_channels_per_group(), cg_out = p.out_channels_per_group();
-  const int64_t col_stride = taps * C;      // floats per pixel row of the column tile
-  const int64_t reduction = taps * cg_in;   // GEMM depth per weight group
-  const int64_t panels = panels_per_group(p, kGemmNR), panel_floats = packed_panel_floats(p, kGemmNR);
   const int64_t Cout = p.out_channels, pixels = p.out_pixels();
-  const int64_t mr = static_cast<int64_t>(kGemmMR), nr = static_cast<int64_t>(kGemmNR);
+  const bool nhwc_out = p.data_format == DataFormat::kNHWC;
 
   pool.parallel_for(N * t.tiles_per_image, [&](int64_t item, int thread) {
     const int64_t n = item / t.tiles_per_image;
@@ -153,47 +288,17 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
     auto* plan = reinterpret_cast<BilinearSample*>(mine);
     float* col = reinterpret_cast<float*>(mine + round64(t.plan_bytes));
     float* out_tile = reinterpret_cast<float*>(mine + round64(t.plan_bytes) + round64(4 * t.column_floats));
-    const float* image = image_base + n * HW * C;
+    float* out = nhwc_out ? x.output + (n * pixels + first) * Cout : out_tile;
 
     // a. Plan.
-    build_sampling_plan(p, offsets, n, first, count, image, zero_row, plan);
-
-    // b. Gather.
-    for (int64_t q = 0; q < count; ++q) {
-      float* col_row = col + q * col_stride;
-      for (const ChannelRun* run_ptr = runs; run_ptr != runs_end; ++run_ptr) {
-        const ChannelRun& run = *run_ptr;
-        const int64_t c_local = run.first_channel - run.weight_group * cg_in;
-        float* dst = col_row + run.weight_group * reduction + c_local;
-        const BilinearSample* sample = plan + run.offset_group * taps * count + q;
-        for (int64_t tap = 0; tap < taps; ++tap, sample += count, dst += cg_in) {
-          const int64_t c = run.first_channel;
-          kernels::f32_bilinear_gather<Arch>(static_cast<size_t>(run.channels), sample->corner[0] + c,
-                                             sample->corner[1] + c, sample->corner[2] + c, sample->corner[3] + c,
-                                             sample->weight, dst);
-        }
-      }
+    build_sampling_plan(p, offsets, n, first, count, image_base + n * HW * C, zero_row, plan);
+    // b. Columns and GEMM, or the depthwise kernel.
+    if (depthwise) {
+      depthwise_tile(p, runs, plan, count, packed.as<float>(), x.bias, out);
+    } else {
+      gemm_tile(p, blocks, plan, count, packed.as<float>(), col, out);
     }
-
-    // c. GEMM, panel by panel so a panel of packed weights stays in cache across the rows of the tile.
-    const bool nhwc_out = p.data_format == DataFormat::kNHWC;
-    float* out = nhwc_out ? x.output + (n * pixels + first) * Cout : out_tile;
-    for (int64_t gw = 0; gw < p.groups; ++gw) {
-      for (int64_t panel = 0; panel < panels; ++panel) {
-        const float* weights = packed.as<float>() + (gw * panels + panel) * panel_floats;
-        const int64_t co = gw * cg_out + panel * nr;
-        const int64_t nc = std::min(nr, (gw + 1) * cg_out - co);
-        for (int64_t row = 0; row < count; row += mr) {
-          kernels::f32_gemm_bias<Arch, kGemmMR>(static_cast<size_t>(std::min(mr, count - row)),
-                                                static_cast<size_t>(nc), static_cast<size_t>(reduction),
-                                                col + row * col_stride + gw * reduction,
-                                                static_cast<size_t>(col_stride), weights, out + row * Cout + co,
-                                                static_cast<size_t>(Cout));
-        }
-      }
-    }
-
-    // d. Store (NCHW): output[n][co][first + q] = out_tile[q][co].
+    // c. Store (NCHW): output[n][co][first + q] = out_tile[q][co].
     if (!nhwc_out) transpose_plane(out_tile, Cout, count, Cout, x.output + n * Cout * pixels + first, pixels);
   });
   return Status::Ok();

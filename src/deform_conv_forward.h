@@ -15,6 +15,11 @@ struct ForwardTensors {
   const float* mask = nullptr;    // torchvision mask, or null
   const float* bias = nullptr;    // (C_out), or null
   float* output = nullptr;        // (N, C_out, Ho, Wo) or NHWC
+  // The memory order of input alone: true when it is (N, H, W, C_in) although the data format is NCHW. The
+  // forward pass works channels-last; a caller that copies the input anyway (the JS layer copies every
+  // tensor into WebAssembly memory) writes it channels-last and sets this, so the core needs no NHWC copy of
+  // the whole input. Ignored for NHWC calls, whose input is channels-last already.
+  bool input_channels_last = false;
 };
 
 // Computes the output. params must come from validate(). Fails when a needed pointer is null or workspace
@@ -22,7 +27,12 @@ struct ForwardTensors {
 Status deform_conv2d_forward(const ConvParams& params, const ForwardTensors& tensors, ThreadPool& pool);
 
 // Bytes of workspace the forward pass allocates for these params and thread count (beyond inputs and
-// outputs), or -1 if it would not fit in memory at all. Reported by the benchmark and checked in tests.
-int64_t forward_workspace_bytes(const ConvParams& params, int threads);
+// outputs; the packed weights included), or -1 if it would not fit in memory at all. Reported by the
+// benchmark and checked in tests. input_channels_last as in ForwardTensors: false counts the NHWC copy an
+// NCHW input needs.
+int64_t forward_workspace_bytes(const ConvParams& params, int threads, bool input_channels_last = false);
+
+// Bytes of the packed weights alone (part of forward_workspace_bytes), -1 on overflow.
+int64_t forward_packed_weight_bytes(const ConvParams& params);
 
 }  // namespace dcn

@@ -20,27 +20,39 @@ int64_t packed_weight_floats(const ConvParams& p, size_t nr) {
   return panel < 0 ? -1 : checked_product({p.groups, panels_per_group(p, nr), panel});
 }
 
-void pack_weights(const ConvParams& p, size_t nr, const float* weight, const float* bias, float* packed) {
+void pack_weight_panel(const ConvParams& p, size_t nr, int64_t panel_index, const float* weight, const float* bias,
+                       float* packed) {
   const int64_t taps = p.taps(), cg_in = p.in_channels_per_group(), cg_out = p.out_channels_per_group();
   const int64_t panels = panels_per_group(p, nr);
   const int64_t nr64 = static_cast<int64_t>(nr);
-  float* dst = packed;
-  for (int64_t gw = 0; gw < p.groups; ++gw) {
-    for (int64_t panel = 0; panel < panels; ++panel) {
-      const int64_t co0 = gw * cg_out + panel * nr64;
-      const int64_t width = std::min(nr64, (gw + 1) * cg_out - co0);
-      for (int64_t r = 0; r < nr64; ++r) dst[r] = (r < width && bias) ? bias[co0 + r] : 0.0f;
-      dst += nr;
-      for (int64_t tap = 0; tap < taps; ++tap) {
-        for (int64_t c = 0; c < cg_in; ++c) {
-          for (int64_t r = 0; r < nr64; ++r) {
-            // weight[co][c][tap] with co = co0 + r
-            dst[r] = r < width ? weight[((co0 + r) * cg_in + c) * taps + tap] : 0.0f;
-          }
-          dst += nr;
-        }
-      }
+  const int64_t gw = panel_index / panels, panel = panel_index % panels;
+  const int64_t co0 = gw * cg_out + panel * nr64;
+  const int64_t width = std::min(nr64, (gw + 1) * cg_out - co0);
+  const int64_t reduction = taps * cg_in;
+  float* dst = packed + panel_index * packed_panel_floats(p, nr);
+  for (int64_t r = 0; r < nr64; ++r) dst[r] = (r < width && bias) ? bias[co0 + r] : 0.0f;
+  float* rows = dst + nr64;  // row kk = tap * cg_in + c holds weight[co0 + r][c][tap] in column r
+  if (width < nr64) std::fill(rows, rows + reduction * nr64, 0.0f);
+  for (int64_t r = 0; r < width; ++r) {
+    // Read weight row co0 + r in memory order ([c][tap]), write column r of the panel.
+    const float* src = weight + (co0 + r) * reduction;
+    for (int64_t c = 0; c < cg_in; ++c) {
+      for (int64_t tap = 0; tap < taps; ++tap) rows[(tap * cg_in + c) * nr64 + r] = src[c * taps + tap];
     }
+  }
+}
+
+void pack_weights(const ConvParams& p, size_t nr, const float* weight, const float* bias, float* packed) {
+  const int64_t count = p.groups * panels_per_group(p, nr);
+  for (int64_t i = 0; i < count; ++i) pack_weight_panel(p, nr, i, weight, bias, packed);
+}
+
+int64_t packed_depthwise_weight_floats(const ConvParams& p) { return checked_mul(p.taps(), p.out_channels); }
+
+void pack_depthwise_weights(const ConvParams& p, const float* weight, float* packed) {
+  const int64_t taps = p.taps(), C = p.out_channels;
+  for (int64_t c = 0; c < C; ++c) {
+    for (int64_t tap = 0; tap < taps; ++tap) packed[tap * C + c] = weight[c * taps + tap];
   }
 }
 
