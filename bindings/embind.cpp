@@ -6,15 +6,15 @@
 #include <emscripten/heap.h>
 #include <emscripten/val.h>
 
-#include <malloc.h>
-
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "buffer.h"
 #include "deformconv.h"
-#include "embind_validation.h"
+#include "layout_transpose.h"
 
 using emscripten::val;
 
@@ -43,8 +43,14 @@ float* mutable_pointer(const val& pointers, const char* name) { return const_cas
 val answer(const dcn::Status& status, const dcn::ConvParams& p, int threads, bool backward) {
   val out = validation_answer(status, p);
   if (!status.ok()) return out;
-  const int64_t workspace = backward ? dcn::backward_workspace_bytes(p, threads) : dcn::forward_workspace_bytes(p, threads);
-  out.set("workspaceBytes", static_cast<double>(workspace));
+  out.set("outputShape", shape_array(p.output_shape()));
+  out.set("outputElements", static_cast<double>(p.output_elements));
+  out.set("offsetGroups", static_cast<double>(p.offset_groups));
+  out.set("groups", static_cast<double>(p.groups));
+  out.set("flops", p.forward_flops());
+  // The JS layer hands the core every NCHW input already channels-last (wasm-backend.js), so the forward
+  // pass needs no NHWC copy of it.
+  out.set("workspaceBytes", static_cast<double>(dcn::forward_workspace_bytes(p, threads, true)));
   return out;
 }
 
@@ -69,8 +75,9 @@ class Engine {
     return answer(s, p, threads(), request.has_grad_output);
   }
 
-  // pointers: { input, weight, offset, mask, bias, output } heap byte addresses (mask, bias may be 0/null).
-  val forward(const val& args, const val& pointers) {
+  // pointers: { input, weight, offset, mask, bias, output } heap byte addresses (mask, bias may be 0/null);
+  // inputChannelsLast: true when the JS layer wrote an NCHW input channels-last (toChannelsLast).
+  val forward(const val& args, const val& pointers, bool input_channels_last) {
     dcn::ConvParams p;
     dcn::Status s = dcn::validate(request_from(args), &p);
     if (!s.ok()) return answer(s);
@@ -81,8 +88,23 @@ class Engine {
     t.mask = p.convention == dcn::Convention::kTorchvision && p.use_mask ? pointer<float>(pointers, "mask") : nullptr;
     t.bias = p.has_bias ? pointer<float>(pointers, "bias") : nullptr;
     t.output = mutable_pointer(pointers, "output");
+    t.input_channels_last = input_channels_last;
     s = dcn::deform_conv2d_forward(p, t, pool_);
     return answer(s, p, threads(), false);
+  }
+
+  // dst[p * dst_stride + c] = src[c * pixels + p] for c < channels, p < pixels (byte addresses): the JS
+  // layer's copy-in of an NCHW input, one staged block of channels and pixels at a time, spread over the
+  // pool's threads.
+  void to_channels_last(double src, double dst, int channels, int pixels, int dst_stride) {
+    const float* from = reinterpret_cast<const float*>(static_cast<uintptr_t>(src));
+    float* to = reinterpret_cast<float*>(static_cast<uintptr_t>(dst));
+    constexpr int kPixelsPerItem = 2048;
+    const int items = (pixels + kPixelsPerItem - 1) / kPixelsPerItem;
+    pool_.parallel_for(items, [&](int64_t item, int) {
+      const int64_t p0 = item * kPixelsPerItem, count = std::min<int64_t>(kPixelsPerItem, pixels - p0);
+      dcn::transpose_plane(from + p0, pixels, channels, count, to + p0 * dst_stride, dst_stride);
+    });
   }
 
   // pointers: { gradOutput, input, weight, offset, mask, gradInput, gradOffset, gradMask, gradWeight,
@@ -141,6 +163,9 @@ val heap_stats() {
 }
 
 std::string simd_name() { return dcn::simd_name(); }
+double workspace_peak_bytes() { return static_cast<double>(dcn::buffer_peak_bytes()); }
+double workspace_live_bytes() { return static_cast<double>(dcn::buffer_live_bytes()); }
+void reset_workspace_peak() { dcn::reset_buffer_peak(); }
 std::string version() { return dcn::kVersion; }
 
 }  // namespace
@@ -151,9 +176,14 @@ EMSCRIPTEN_BINDINGS(deformconv) {
       .function("threads", &Engine::threads)
       .function("validate", &Engine::validate)
       .function("forward", &Engine::forward)
+      .function("toChannelsLast", &Engine::to_channels_last)
       .function("backward", &Engine::backward);
   emscripten::function("hasThreads", &has_threads);
-  emscripten::function("heapStats", &heap_stats);
+  // The core's workspace (Buffer) bytes: the most held at once since the last reset, and now. The benchmark
+  // reads them around a call to report its peak extra memory as measured.
+  emscripten::function("workspacePeakBytes", &workspace_peak_bytes);
+  emscripten::function("workspaceLiveBytes", &workspace_live_bytes);
+  emscripten::function("resetWorkspacePeak", &reset_workspace_peak);
   emscripten::function("simdName", &simd_name);
   emscripten::function("version", &version);
 }

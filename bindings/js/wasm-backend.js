@@ -1,13 +1,13 @@
 // The WebAssembly backend: one Emscripten module and one core Engine (with its thread pool) per instance.
 // A call validates in the core, checks the data lengths, copies the tensors into the module's heap, runs,
 // copies the results out into fresh Float32Arrays the caller owns, and frees everything, error or not.
+// The forward pass works channels-last, so an NCHW input is written into the heap channels-last during its
+// copy-in (through a small staging block the core transposes): the core then needs no second, NHWC copy of
+// the input, and the memory a call adds beyond its tensors stays bounded whatever the image size.
 import { checkElementCount } from './tensors.js';
 
-// Bytes held back while a call's tensors are copied in, and released just before the core runs: the core
-// and its embind glue make a few small allocations of their own (argument lists, messages), and in a
-// WebAssembly module built without exceptions a failed small allocation aborts the module. With this
-// headroom, running out of memory is always one of the checked failures (an Error), never an abort.
-const HEADROOM_BYTES = 256 * 1024;
+// Floats of the staging block of the channels-last copy-in (1 MiB).
+const STAGING_FLOATS = 1 << 18;
 
 function errorFrom(answer) {
   const Kind = answer.errorKind === 'TypeError' ? TypeError : answer.errorKind === 'RangeError' ? RangeError : Error;
@@ -57,14 +57,20 @@ export class WasmBackend {
     const plan = this.check(call);
     const names = ['input', 'weight', 'offset', 'mask', 'bias'].filter((name) => tensors[name]);
     const pointers = {};
-    let headroom = this.allocateBytes(HEADROOM_BYTES, 'the core\'s working headroom');
+    const channelsLast = args.dataFormat !== 'NHWC';
     try {
-      for (const name of names) pointers[name] = this.copyIn(tensors[name].data, argNames[name]);
-      pointers.output = this.allocate(plan.outputElements, 'the output');
-      this.module._free(headroom);
-      headroom = 0;
-      const answer = this.engine.forward(args, pointers);
+      for (const name of names) {
+        pointers[name] = name === 'input' && channelsLast ? this.copyInChannelsLast(tensors.input) : this.copyIn(tensors[name].data, name);
+      }
+      pointers.output = this.allocate(plan.outputElements, 'output');
+      const liveBefore = this.module.workspaceLiveBytes();
+      this.module.resetWorkspacePeak();
+      const answer = this.engine.forward(args, pointers, channelsLast);
       if (!answer.ok) throw errorFrom(answer);
+      this.lastForwardMemory = {
+        workspacePeakBytes: this.module.workspacePeakBytes() - liveBefore,
+        stagingBytes: channelsLast ? this.lastStagingBytes : 0,
+      };
       return { data: this.copyOut(pointers.output, plan.outputElements), shape: plan.outputShape };
     } finally {
       if (headroom) this.module._free(headroom);
@@ -133,6 +139,53 @@ export class WasmBackend {
     const pointer = this.allocate(data.length, what);
     this.heapF32().set(data, pointer >>> 2);
     return pointer;
+  }
+
+  /**
+   * Copies an NCHW tensor into the heap as NHWC: block by block (channels x pixels) into a staging area of at
+   * most STAGING_FLOATS, which the core transposes into place. Returns the heap address.
+   */
+  copyInChannelsLast({ data, shape }) {
+    const [N, C, H, W] = shape;
+    const HW = H * W;
+    const pointer = this.allocate(data.length, 'input');
+    if (C <= 1 || HW <= 1) { // one channel or one pixel: both orders are the same
+      this.heapF32().set(data, pointer >>> 2);
+      this.lastStagingBytes = 0;
+      return pointer;
+    }
+    const blockPixels = Math.min(HW, STAGING_FLOATS);
+    const blockChannels = Math.max(1, Math.min(C, Math.floor(STAGING_FLOATS / blockPixels)));
+    let staging = 0;
+    try {
+      staging = this.allocate(blockChannels * blockPixels, 'the input\'s staging block');
+      this.lastStagingBytes = blockChannels * blockPixels * 4;
+      for (let n = 0; n < N; n++) {
+        for (let c0 = 0; c0 < C; c0 += blockChannels) {
+          const channels = Math.min(blockChannels, C - c0);
+          for (let p0 = 0; p0 < HW; p0 += blockPixels) {
+            const pixels = Math.min(blockPixels, HW - p0);
+            const heap = this.heapF32();
+            for (let c = 0; c < channels; c++) {
+              const from = (n * C + c0 + c) * HW + p0;
+              heap.set(data.subarray(from, from + pixels), (staging >>> 2) + c * pixels);
+            }
+            this.engine.toChannelsLast(staging, pointer + 4 * ((n * HW + p0) * C + c0), channels, pixels, C);
+          }
+        }
+      }
+    } catch (error) {
+      this.module._free(pointer);
+      throw error;
+    } finally {
+      if (staging) this.module._free(staging);
+    }
+    return pointer;
+  }
+
+  /** Memory of the last forward call: the core's peak workspace and the copy-in's staging block, in bytes. */
+  lastForwardMemoryStats() {
+    return this.lastForwardMemory ? { ...this.lastForwardMemory } : null;
   }
 
   copyOut(pointer, elements) {
