@@ -51,6 +51,7 @@ val answer(const dcn::Status& status, const dcn::ConvParams& p, int threads, boo
   // The JS layer hands the core every NCHW input already channels-last (wasm-backend.js), so the forward
   // pass needs no NHWC copy of it.
   out.set("workspaceBytes", static_cast<double>(dcn::forward_workspace_bytes(p, threads, true)));
+  out.set("packedWeightBytes", static_cast<double>(dcn::forward_packed_weight_bytes(p)));
   return out;
 }
 

@@ -101,6 +101,15 @@ std::vector<KBlock> k_blocks(const ConvParams& p) {
   return out;
 }
 
+// The depthwise kernel's unit: all channels of one offset group (channel_runs would also cut at every weight
+// group, i.e. at every channel of a depthwise layer).
+std::vector<ChannelRun> offset_group_runs(const ConvParams& p) {
+  std::vector<ChannelRun> runs;
+  const int64_t per_offset_group = p.channels_per_offset_group();
+  for (int64_t g = 0; g < p.offset_groups; ++g) runs.push_back({g, -1, g * per_offset_group, per_offset_group});
+  return runs;
+}
+
 int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
 
 struct Tiling {
@@ -275,7 +284,7 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
 
   // 3. Tiles.
   const std::vector<KBlock> blocks = depthwise ? std::vector<KBlock>() : k_blocks(p);
-  const std::vector<ChannelRun> runs = depthwise ? channel_runs(p) : std::vector<ChannelRun>();
+  const std::vector<ChannelRun> runs = depthwise ? offset_group_runs(p) : std::vector<ChannelRun>();
   const OffsetView offsets = make_offset_view(p, x.offset, x.mask);
   const int64_t Cout = p.out_channels, pixels = p.out_pixels();
   const bool nhwc_out = p.data_format == DataFormat::kNHWC;

@@ -69,6 +69,7 @@ export class WasmBackend {
       if (!answer.ok) throw errorFrom(answer);
       this.lastForwardMemory = {
         workspacePeakBytes: this.module.workspacePeakBytes() - liveBefore,
+        packedWeightBytes: plan.packedWeightBytes,
         stagingBytes: channelsLast ? this.lastStagingBytes : 0,
       };
       return { data: this.copyOut(pointers.output, plan.outputElements), shape: plan.outputShape };
@@ -183,7 +184,8 @@ export class WasmBackend {
     return pointer;
   }
 
-  /** Memory of the last forward call: the core's peak workspace and the copy-in's staging block, in bytes. */
+  /** Memory of the last forward call in bytes: the core's peak workspace (packed weights included), the packed
+   * weights, and the copy-in's staging block. */
   lastForwardMemoryStats() {
     return this.lastForwardMemory ? { ...this.lastForwardMemory } : null;
   }

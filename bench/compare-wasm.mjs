@@ -1,0 +1,48 @@
+// One process per thread count (onnxruntime-web fixes its thread count when it starts):
+//   node bench/compare-wasm.mjs THREADS OUT.json [SECONDS]
+// measures the WebAssembly SIMD peak with THREADS worker threads, then for every shape: runs ours and
+// onnxruntime-web once, checks that they agree (exits with an error if not), and times both in alternation.
+// Progress goes to stderr; the results to OUT.json.
+import { writeFileSync } from 'node:fs';
+
+import { compareOutputs } from './agreement.mjs';
+import { makeTensors } from './data.mjs';
+import { createOrtWebSession, ortWebVersion, setOrtWebThreads } from './ort-web.mjs';
+import { createOurs } from './ours-wasm.mjs';
+import { measurePeak } from './peak.mjs';
+import { SHAPES, flops } from './shapes.mjs';
+import { timeAlternating } from './timing.mjs';
+
+const threads = Number(process.argv[2]);
+const outFile = process.argv[3];
+const seconds = Number(process.argv[4] || 1.5);
+const log = (msg) => process.stderr.write(`  [wasm, ${threads} thread${threads > 1 ? 's' : ''}] ${msg}\n`);
+
+setOrtWebThreads(threads);
+const ours = await createOurs(threads);
+const peakBefore = await measurePeak(threads);
+log(`WASM SIMD peak: ${peakBefore.total.toFixed(1)} GFLOP/s (${peakBefore.perThread.toFixed(1)} per thread)`);
+
+const shapes = [];
+for (const s of SHAPES) {
+  const t = makeTensors(s);
+  const session = await createOrtWebSession(s);
+  const agreement = compareOutputs(await ours.run(t, s), await session.run(t));
+  if (!agreement.ok) {
+    log(`${s.name}: ours and onnxruntime-web DISAGREE: worst |difference|/(1+|theirs|) = ${agreement.worst} at element ${agreement.index}`);
+    process.exit(1);
+  }
+  const timing = await timeAlternating({ ours: () => ours.run(t, s), ortWeb: () => session.run(t) }, { seconds });
+  const memory = ours.lastMemory();
+  await session.release();
+  const gflops = (ms) => flops(s) / ms / 1e6;
+  log(`${s.name}: agree (worst ${agreement.worst.toExponential(1)}); ours ${timing.ours.medianMs.toFixed(2)} ms ` +
+    `(${gflops(timing.ours.medianMs).toFixed(1)} GFLOP/s), onnxruntime-web ${timing.ortWeb.medianMs.toFixed(2)} ms ` +
+    `(${gflops(timing.ortWeb.medianMs).toFixed(1)} GFLOP/s): ${(timing.ortWeb.medianMs / timing.ours.medianMs).toFixed(2)}x`);
+  shapes.push({ name: s.name, agreement: { worst: agreement.worst }, ours: timing.ours, ortWeb: timing.ortWeb, memory });
+}
+const peakAfter = await measurePeak(threads);
+ours.dispose();
+const peak = peakAfter.total > peakBefore.total ? peakAfter : peakBefore;
+writeFileSync(outFile, JSON.stringify({ threads, peak, ortWebVersion: ortWebVersion(), oursInfo: ours.info, shapes }, null, 1));
+process.exit(0); // onnxruntime-web's worker threads would keep the process alive

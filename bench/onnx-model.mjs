@@ -1,0 +1,53 @@
+// One-node ONNX DeformConv models (opset 19), encoded with the npm package onnx-proto, for any benchmark
+// shape: inputs X, W, offset, B, mask (all graph inputs, none an initializer, as in ../shared/onnx), output Y.
+import { createRequire } from 'node:module';
+
+import { tensorShapes } from './shapes.mjs';
+
+const { onnx } = createRequire(import.meta.url)('onnx-proto');
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+
+function valueInfo(name, dims) {
+  const shape = dims ? { dim: dims.map((d) => ({ dimValue: d })) } : undefined;
+  return { name, type: { tensorType: { elemType: FLOAT, shape } } };
+}
+const ints = (name, values) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
+const int = (name, value) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
+
+/** The model of shape s, as bytes for InferenceSession.create. */
+export function deformConvModel(s) {
+  const t = tensorShapes(s);
+  const model = onnx.ModelProto.create({
+    irVersion: 9,
+    opsetImport: [{ domain: '', version: 19 }],
+    producerName: 'deformconv-wasm bench',
+    graph: {
+      name: 'dcn',
+      node: [{
+        opType: 'DeformConv',
+        input: ['X', 'W', 'offset', 'B', 'mask'],
+        output: ['Y'],
+        attribute: [
+          ints('dilations', [s.dilation, s.dilation]),
+          int('group', s.groups),
+          ints('kernel_shape', [s.k, s.k]),
+          int('offset_group', s.offsetGroups),
+          ints('pads', [s.pad, s.pad, s.pad, s.pad]),
+          ints('strides', [s.stride, s.stride]),
+        ],
+      }],
+      input: [valueInfo('X', t.input), valueInfo('W', t.weight), valueInfo('offset', t.offset), valueInfo('B', t.bias), valueInfo('mask', t.mask)],
+      output: [valueInfo('Y', t.output)],
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** The DeformConv node of an encoded model, as a plain object (for comparing models). */
+export function deformConvNode(bytes) {
+  const m = onnx.ModelProto.toObject(onnx.ModelProto.decode(bytes), { longs: Number, defaults: false });
+  const node = m.graph.node[0];
+  const attributes = Object.fromEntries(node.attribute.map((a) => [a.name, a.ints && a.ints.length ? a.ints : a.i]));
+  const inputs = Object.fromEntries(m.graph.input.map((v) => [v.name, v.type.tensorType.shape.dim.map((d) => d.dimValue)]));
+  return { opType: node.opType, input: node.input, attributes, inputs, opset: m.opsetImport[0].version };
+}

@@ -1,0 +1,28 @@
+// Our forward pass through the public JS API (dist/index.cjs, the threaded WebAssembly build), one instance
+// per thread count. A call is timed as a user sees it: arguments checked, tensors copied into WebAssembly
+// memory (the input channels-last), forward pass, output copied out.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+import { ROOT } from './paths.mjs';
+
+const { createDeformConv } = createRequire(import.meta.url)(join(ROOT, 'dist', 'index.cjs'));
+
+export async function createOurs(threads) {
+  const dc = await createDeformConv({ backend: 'wasm', wasmBuild: 'threads', threads });
+  return {
+    info: dc.info(),
+    /** t: makeTensors() result. Returns the output Float32Array. */
+    async run(t, s) {
+      const y = await dc.deformConv2d(t.input, t.offset, t.weight, {
+        bias: t.bias, mask: t.mask, stride: s.stride, padding: s.pad, dilation: s.dilation,
+      });
+      return y.data;
+    },
+    /** Bytes of the last call: the core's peak workspace and the input's staging block. */
+    lastMemory: () => dc._wasm.lastForwardMemoryStats(),
+    /** Current size of the WebAssembly memory. */
+    heapBytes: () => dc._wasm.heapF32().byteLength,
+    dispose: () => dc.dispose(),
+  };
+}

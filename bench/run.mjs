@@ -1,0 +1,108 @@
+// `npm run bench` (after scripts/bench.sh has built everything): the whole benchmark.
+//   1. WebAssembly, one child process per thread count (compare-wasm.mjs): the WASM SIMD peak, then per
+//      shape ours vs onnxruntime-web, checked to agree, timed in alternation;
+//   2. native (compare-native.mjs): our native build vs onnxruntime-node, checked, timed;
+//   3. memory and cost curves in a fresh process (memory.mjs);
+//   4. bench/results.json, bench/RESULTS.md (tables), bench/chart.svg, and the README's performance section.
+// Options: --seconds S (time budget per implementation and shape, default 1.5), --no-readme.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+
+import { compareNative } from './compare-native.mjs';
+import { ortNodeVersion } from './ort-node.mjs';
+import { BENCH_DIR, ROOT, WORK_DIR } from './paths.mjs';
+import { markdownReport, machineLine, targetsTable, wasmTable } from './report-table.mjs';
+import { svgChart } from './report-svg.mjs';
+import { withBenchSection } from './readme-section.mjs';
+import { MEMORY_SHAPE, SHAPES, flops, isLarge } from './shapes.mjs';
+import { evaluateTargets } from './targets.mjs';
+
+const args = process.argv.slice(2);
+const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 1.5;
+const writeReadme = !args.includes('--no-readme');
+const log = (msg) => process.stderr.write(`${msg}\n`);
+const started = Date.now();
+
+function child(script, extra) {
+  const out = join(WORK_DIR, `${script.replace('.mjs', '')}-${extra.join('-')}.json`);
+  execFileSync(process.execPath, [join(BENCH_DIR, script), ...extra.slice(0, 1), out, ...extra.slice(1)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
+mkdirSync(WORK_DIR, { recursive: true });
+const machine = {
+  cpu: os.cpus()[0].model.trim(), cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  os: `${os.type()} ${os.release()}`, node: process.versions.node, loadBefore: os.loadavg(),
+};
+log(`deformconv-wasm benchmark: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
+if (machine.loadBefore[0] > 0.5) log('warning: the machine is busy (load average above 0.5); timings will be noisy');
+
+log('1/3 WebAssembly: ours vs onnxruntime-web (one process per thread count)');
+const wasm = { 1: child('compare-wasm.mjs', ['1', String(seconds)]), 2: child('compare-wasm.mjs', ['2', String(seconds)]) };
+log('2/3 native: ours vs onnxruntime-node');
+const native = await compareNative({ seconds: Math.min(seconds, 1), log: (m) => log(`  [native] ${m}`) });
+log('3/3 memory and cost curves');
+const memory = child('memory.mjs', []);
+
+const gflops = (s, ms) => flops(s) / ms / 1e6;
+const withRate = (s, t) => ({ ...t, gflops: gflops(s, t.medianMs) });
+const shapes = SHAPES.map((s, i) => {
+  const entry = {
+    name: s.name, what: s.what, gflop: flops(s) / 1e9, gemmHeavy: s.gemmHeavy, large: isLarge(s),
+    layer: { N: s.N, C: s.C, H: s.H, W: s.W, Cout: s.Cout, k: s.k, stride: s.stride, pad: s.pad, dilation: s.dilation, groups: s.groups, offsetGroups: s.offsetGroups },
+    wasm: {}, native: {},
+  };
+  for (const T of [1, 2]) {
+    const w = wasm[T].shapes[i];
+    const m = w.memory;
+    entry.wasm[T] = {
+      ours: withRate(s, w.ours), ortWeb: withRate(s, w.ortWeb), ratio: w.ortWeb.medianMs / w.ours.medianMs,
+      peakFraction: gflops(s, w.ours.medianMs) / wasm[T].peak.total, agreement: w.agreement,
+      workspacePeakBytes: m.workspacePeakBytes, extraBytes: m.workspacePeakBytes - m.packedWeightBytes + m.stagingBytes,
+    };
+    const n = native.shapes[i][T];
+    entry.native[T] = { ours: withRate(s, n.ours), ortNode: withRate(s, n.ortNode), ratio: n.ortNode.medianMs / n.ours.medianMs, agreement: n.agreement };
+  }
+  entry.speedup = entry.wasm[1].ours.medianMs / entry.wasm[2].ours.medianMs;
+  return entry;
+});
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const results = {
+  date: new Date().toISOString().slice(0, 10),
+  machine: { ...machine, loadAfter: os.loadavg() },
+  seconds,
+  versions: { ours: pkg.version, wasmSimd: wasm[1].oursInfo.simdInstructions, nativeSimd: native.simd, ortWeb: wasm[1].ortWebVersion, ortNode: ortNodeVersion() },
+  peak: { 1: wasm[1].peak, 2: wasm[2].peak },
+  shapes,
+  memory: { shape: MEMORY_SHAPE.what, ...memory },
+  notes: [],
+};
+results.targets = evaluateTargets(results);
+if (machine.loadBefore[0] > 0.5 || results.machine.loadAfter[0] > 1.5) {
+  results.notes.push(`The machine was not idle (load average ${machine.loadBefore[0].toFixed(2)} at the start, ${results.machine.loadAfter[0].toFixed(2)} at the end): other processes shared the cores.`);
+}
+
+writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+writeFileSync(join(BENCH_DIR, 'RESULTS.md'), `${markdownReport(results)}\n`);
+writeFileSync(join(BENCH_DIR, 'chart.svg'), svgChart(results));
+if (writeReadme) {
+  const readmePath = join(ROOT, 'README.md');
+  const section = [
+    '![GFLOP/s per shape and implementation](bench/chart.svg)',
+    '',
+    `Measured with \`npm run bench\` on ${machineLine(results)}. Full tables, native results, memory and cost curves: [bench/RESULTS.md](bench/RESULTS.md).`,
+    '',
+    targetsTable(results),
+    '',
+    'WebAssembly (Node, threaded build), GFLOP/s:',
+    '',
+    wasmTable(results),
+  ].join('\n');
+  writeFileSync(readmePath, withBenchSection(readFileSync(readmePath, 'utf8'), section));
+}
+
+process.stdout.write(`\n${markdownReport(results)}\n`);
+log(`benchmark done in ${((Date.now() - started) / 1000).toFixed(0)} s: bench/results.json, bench/RESULTS.md, bench/chart.svg${writeReadme ? ', README.md' : ''}`);

@@ -1,0 +1,84 @@
+// A quick run of the benchmark's own pieces on tiny inputs (tests/js/bench.test.js runs it, a few seconds):
+// the ONNX model builder against the shared models, the agreement check of ours against onnxruntime-web
+// and onnxruntime-node on a small layer, the hand-written peak module, the line fit, and the report writers
+// on a results object made from those runs. Prints one JSON object on stdout.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { compareOutputs } from './agreement.mjs';
+import { makeTensors } from './data.mjs';
+import { fitLine } from './fit-line.mjs';
+import { deformConvModel, deformConvNode } from './onnx-model.mjs';
+import { createOrtNodeSession } from './ort-node.mjs';
+import { createOrtWebSession, setOrtWebThreads } from './ort-web.mjs';
+import { createOurs } from './ours-wasm.mjs';
+import { SHARED_ONNX_DIR } from './paths.mjs';
+import { measurePeak, peakModuleBytes } from './peak.mjs';
+import { markdownReport } from './report-table.mjs';
+import { svgChart } from './report-svg.mjs';
+import { SHAPES, flops } from './shapes.mjs';
+import { evaluateTargets } from './targets.mjs';
+
+const out = {};
+
+// 1. Models: ours equal the shared files where there is one.
+out.models = SHAPES.filter((s) => s.onnx && existsSync(join(SHARED_ONNX_DIR, s.onnx))).map((s) => ({
+  name: s.name,
+  same: JSON.stringify(deformConvNode(deformConvModel(s))) === JSON.stringify(deformConvNode(readFileSync(join(SHARED_ONNX_DIR, s.onnx)))),
+}));
+
+// 2. Agreement on a small layer with 2 offset groups, stride 2 and a 5x5 kernel, and a depthwise one.
+setOrtWebThreads(1);
+const ours = await createOurs(1);
+const small = [
+  { name: 'tiny', N: 2, C: 8, H: 9, W: 11, Cout: 6, k: 5, stride: 2, pad: 2, dilation: 1, groups: 1, offsetGroups: 2 },
+  { name: 'tiny_depthwise', N: 1, C: 8, H: 7, W: 6, Cout: 8, k: 3, stride: 1, pad: 1, dilation: 2, groups: 8, offsetGroups: 2 },
+];
+out.agreement = [];
+for (const s of small) {
+  const t = makeTensors(s, 7);
+  const mine = await ours.run(t, s);
+  const web = await createOrtWebSession(s), node = await createOrtNodeSession(s, 1);
+  out.agreement.push({ name: s.name, web: compareOutputs(mine, await web.run(t)), node: compareOutputs(mine, await node.run(t)) });
+  // A wrong result must not pass: shift one element.
+  const wrong = Float32Array.from(mine);
+  wrong[3] += 0.01;
+  out.agreement.at(-1).wrongDetected = !compareOutputs(wrong, await web.run(t)).ok;
+  await web.release();
+  await node.release();
+}
+const memory = ours.lastMemory();
+ours.dispose();
+
+// 3. Peak module: valid WebAssembly, and a short measurement.
+out.peakModuleValid = WebAssembly.validate(peakModuleBytes());
+out.peak = await measurePeak(1, { rounds: 1, seconds: 0.05 });
+
+// 4. Line fit.
+out.fit = fitLine([1, 2, 3, 4], [3, 5, 7, 9]);
+
+// 5. Report writers on a results object built from made-up timings.
+const fake = (ms) => ({ medianMs: ms, minMs: ms, runs: 5, gflops: 0.3 / ms });
+const results = {
+  date: '2026-01-01', seconds: 1,
+  machine: { cpu: 'test cpu', cores: 2, os: 'Linux', node: process.versions.node, loadBefore: [0, 0, 0], loadAfter: [0, 0, 0] },
+  versions: { ours: '0.0.0', wasmSimd: 'wasm-simd128', nativeSimd: 'avx2', ortWeb: '1.30.0', ortNode: '1.30.0' },
+  peak: { 1: { total: 48, perThread: 48 }, 2: { total: 96, perThread: 48 } },
+  shapes: SHAPES.slice(0, 2).map((s, i) => ({
+    name: s.name, what: s.what, gflop: flops(s) / 1e9, gemmHeavy: true, large: i === 0, speedup: 1.9,
+    wasm: { 1: { ours: fake(10), ortWeb: fake(20), ratio: 2, peakFraction: 0.65, extraBytes: 1 << 20 }, 2: { ours: fake(5), ortWeb: fake(10), ratio: 2, peakFraction: 0.62, extraBytes: 1 << 20 } },
+    native: { 1: { ours: fake(4), ortNode: fake(6), ratio: 1.5 }, 2: { ours: fake(2), ortNode: fake(3), ratio: 1.5 } },
+  })),
+  memory: {
+    shape: '1x64x512x512', images: [{ shape: 'm', pixels: 4, tensorBytes: 1, packedWeightBytes: 1, extraBytes: memory.workspacePeakBytes - memory.packedWeightBytes + memory.stagingBytes, heapBefore: 1, heapAfter: 1 }],
+    big: { extraBytes: 1 << 20, ms: 100, gflops: 50 },
+    curves: { pixels: { points: [{ x: 1, ms: 1 }], fit: out.fit }, channels: { points: [{ x: 1, ms: 1 }], fit: out.fit } },
+  },
+  notes: [],
+};
+results.targets = evaluateTargets(results);
+out.targets = results.targets.map((t) => ({ id: t.id, met: t.met }));
+const md = markdownReport(results), svg = svgChart(results);
+out.report = { markdownHasTables: md.includes('| s1_64c_64px |') && md.includes('## Targets'), svgBars: (svg.match(/<rect /g) || []).length, svgClosed: svg.trim().endsWith('</svg>') };
+process.stdout.write(`${JSON.stringify(out)}\n`);
+process.exit(0);

@@ -1,0 +1,56 @@
+// The issue's targets, checked against a results object (see run.mjs): each { id, target, met, detail }.
+export const TARGET_RATIO = 1.5; // ours / onnxruntime-web, every shape, 1 and 2 threads
+export const TARGET_PEAK = 0.6; // of the measured WASM SIMD peak, GEMM-heavy shapes
+export const TARGET_SPEEDUP = 1.8; // 2 threads over 1, large shapes
+export const TARGET_EXTRA_BYTES = 16 * 2 ** 20; // extra WASM memory of a call on the 1x64x512x512 layer
+export const TARGET_R2 = 0.99; // linear cost curves
+
+const fmt = (x, d = 2) => x.toFixed(d);
+
+export function evaluateTargets(results) {
+  const out = [];
+  for (const T of [1, 2]) {
+    const rows = results.shapes.map((s) => ({ name: s.name, ratio: s.wasm[T].ratio }));
+    const worst = rows.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+    const failing = rows.filter((r) => r.ratio < TARGET_RATIO);
+    out.push({
+      id: `ratio-${T}`, target: `>= ${TARGET_RATIO}x onnxruntime-web on every shape, ${T} thread${T > 1 ? 's' : ''}`,
+      met: failing.length === 0,
+      detail: failing.length ? `below on ${failing.map((r) => `${r.name} (${fmt(r.ratio)}x)`).join(', ')}` : `lowest ${fmt(worst.ratio)}x (${worst.name})`,
+    });
+    const heavy = results.shapes.filter((s) => s.gemmHeavy).map((s) => ({ name: s.name, pct: s.wasm[T].peakFraction }));
+    const low = heavy.filter((h) => h.pct < TARGET_PEAK);
+    const worstHeavy = heavy.reduce((a, b) => (b.pct < a.pct ? b : a));
+    out.push({
+      id: `peak-${T}`, target: `>= ${TARGET_PEAK * 100}% of the measured WASM SIMD peak on the GEMM-heavy shapes, ${T} thread${T > 1 ? 's' : ''} (peak ${fmt(results.peak[T].total, 1)} GFLOP/s)`,
+      met: low.length === 0,
+      detail: low.length ? `below on ${low.map((h) => `${h.name} (${fmt(100 * h.pct, 0)}%)`).join(', ')}` : `lowest ${fmt(100 * worstHeavy.pct, 0)}% (${worstHeavy.name})`,
+    });
+  }
+  const large = results.shapes.filter((s) => s.large);
+  const slow = large.filter((s) => s.speedup < TARGET_SPEEDUP);
+  out.push({
+    id: 'speedup', target: `2 threads >= ${TARGET_SPEEDUP}x 1 thread on the large shapes (${large.map((s) => s.name).join(', ')})`,
+    met: slow.length === 0,
+    detail: large.map((s) => `${s.name} ${fmt(s.speedup)}x`).join(', '),
+  });
+  const native = results.shapes.map((s) => `${s.name} ${fmt(s.native[1].ratio)}x / ${fmt(s.native[2].ratio)}x`);
+  out.push({ id: 'native', target: 'native build vs onnxruntime-node (1 / 2 threads): reported', met: null, detail: native.join(', ') });
+  if (results.memory) {
+    const big = results.memory.big;
+    const maxExtra = Math.max(...results.memory.images.map((m) => m.extraBytes));
+    out.push({
+      id: 'memory', target: `extra WASM memory of a call < 16 MiB on ${results.memory.shape}, whatever the image size`,
+      met: big.extraBytes < TARGET_EXTRA_BYTES && maxExtra < TARGET_EXTRA_BYTES,
+      detail: `${fmt(big.extraBytes / 2 ** 20)} MiB on the 512x512 layer; ` +
+        results.memory.images.map((m) => `${m.pixels} px: ${fmt(m.extraBytes / 2 ** 20)} MiB`).join(', '),
+    });
+    const { pixels, channels } = results.memory.curves;
+    out.push({
+      id: 'linear', target: `cost linear in output pixels and in C_in*C_out (R^2 >= ${TARGET_R2})`,
+      met: pixels.fit.r2 >= TARGET_R2 && channels.fit.r2 >= TARGET_R2,
+      detail: `R^2 ${fmt(pixels.fit.r2, 4)} (pixels), ${fmt(channels.fit.r2, 4)} (C_in*C_out)`,
+    });
+  }
+  return out;
+}

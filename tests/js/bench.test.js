@@ -1,0 +1,32 @@
+// The benchmark's own pieces (bench/selftest.mjs, run as a child process because the bench is ES modules
+// and loads onnxruntime): its ONNX models equal the shared ones, its agreement check passes ours against
+// onnxruntime-web and onnxruntime-node on small layers and catches a wrong element, the peak module is valid
+// WebAssembly and runs, and the report writers turn a results object into tables, targets and an SVG.
+const { execFileSync } = require('child_process');
+const path = require('path');
+const { ROOT } = require('./helpers');
+
+test('bench pieces work on tiny inputs', () => {
+  const stdout = execFileSync(process.execPath, [path.join(ROOT, 'bench', 'selftest.mjs')], { encoding: 'utf8', timeout: 60000 });
+  const r = JSON.parse(stdout.trim().split('\n').pop());
+  expect(r.models.length).toBe(3);
+  for (const m of r.models) expect(m).toEqual({ name: m.name, same: true });
+  expect(r.agreement.length).toBe(2);
+  for (const a of r.agreement) {
+    expect(a.web.ok).toBe(true);
+    expect(a.node.ok).toBe(true);
+    expect(a.wrongDetected).toBe(true);
+  }
+  expect(r.peakModuleValid).toBe(true);
+  expect(r.peak.total).toBeGreaterThan(0);
+  expect(r.fit.slope).toBeCloseTo(2, 10);
+  expect(r.fit.intercept).toBeCloseTo(1, 10);
+  expect(r.fit.r2).toBeCloseTo(1, 10);
+  expect(r.targets.map((t) => t.id)).toEqual(['ratio-1', 'peak-1', 'ratio-2', 'peak-2', 'speedup', 'native', 'memory', 'linear']);
+  expect(r.targets.find((t) => t.id === 'ratio-1').met).toBe(true);
+  expect(r.targets.find((t) => t.id === 'native').met).toBe(null);
+  expect(r.targets.find((t) => t.id === 'linear').met).toBe(true);
+  expect(r.report.markdownHasTables).toBe(true);
+  expect(r.report.svgClosed).toBe(true);
+  expect(r.report.svgBars).toBeGreaterThan(2 * 8);
+});
