@@ -9,7 +9,7 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
+    stopping_.store(true);
   }
   work_ready_.notify_all();
   for (std::thread& t : workers_) t.join();
@@ -24,16 +24,20 @@ void ThreadPool::run_items(int thread_index) {
 void ThreadPool::worker_loop(int thread_index) {
   uint64_t seen = 0;
   for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
+    // Spin first: the next call usually follows within microseconds.
+    for (int i = 0; i < kSpinIterations && generation_.load(std::memory_order_acquire) == seen && !stopping_.load(); ++i) {
     }
+    if (generation_.load(std::memory_order_acquire) == seen) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      work_ready_.wait(lock, [&] { return stopping_.load() || generation_.load() != seen; });
+    }
+    if (stopping_.load()) return;
+    seen = generation_.load(std::memory_order_acquire);
     run_items(thread_index);
-    {
+    if (busy_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // Under the mutex, so that a caller between its check and its wait cannot miss the notification.
       std::lock_guard<std::mutex> lock(mutex_);
-      if (--busy_workers_ == 0) work_done_.notify_one();
+      work_done_.notify_one();
     }
   }
 }
@@ -50,13 +54,17 @@ void ThreadPool::parallel_for(int64_t count, FunctionRef<void(int64_t, int)> tas
     task_ = &task;
     count_ = count;
     next_item_.store(0);
-    busy_workers_ = static_cast<int>(workers_.size());
-    ++generation_;
+    busy_workers_.store(static_cast<int>(workers_.size()));
+    generation_.fetch_add(1, std::memory_order_acq_rel);
   }
   work_ready_.notify_all();
   run_items(0);
-  std::unique_lock<std::mutex> lock(mutex_);
-  work_done_.wait(lock, [&] { return busy_workers_ == 0; });
+  for (int i = 0; i < kSpinIterations && busy_workers_.load(std::memory_order_acquire) != 0; ++i) {
+  }
+  if (busy_workers_.load(std::memory_order_acquire) != 0) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    work_done_.wait(lock, [&] { return busy_workers_.load() == 0; });
+  }
   task_ = nullptr;
 }
 

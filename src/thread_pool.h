@@ -1,6 +1,10 @@
 // A small fixed thread pool: the caller plus (threads - 1) workers started once, fed one flattened range of
 // work items per call. std::thread natively; Emscripten maps it to Web Workers (pthreads), which the JS
 // loader pre-starts so that creating them never has to wait for the browser's event loop.
+// A forward call runs several parallel_for in a row (weight packing, tiles; the JS copy-in before them), and
+// waking a blocked Web Worker takes tens of microseconds, so a worker that has finished an item range spins
+// for a short while (kSpinIterations reads of an atomic) watching for the next call before it blocks on the
+// condition variable; the caller likewise spins briefly before it blocks waiting for the workers.
 #pragma once
 
 #include <atomic>
@@ -34,15 +38,18 @@ class ThreadPool {
   void worker_loop(int thread_index);
   void run_items(int thread_index);
 
+  // About 100 microseconds of spinning in WebAssembly and natively.
+  static constexpr int kSpinIterations = 1 << 16;
+
   std::vector<std::thread> workers_;
   std::mutex call_mutex_;  // one parallel_for at a time
   std::mutex mutex_;
   std::condition_variable work_ready_;
   std::condition_variable work_done_;
-  uint64_t generation_ = 0;  // bumped for each parallel_for; workers wait for it to change
-  bool stopping_ = false;
-  int busy_workers_ = 0;
-  const FunctionRef<void(int64_t, int)>* task_ = nullptr;
+  std::atomic<uint64_t> generation_{0};  // bumped (under mutex_) for each parallel_for; workers wait for it to change
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> busy_workers_{0};     // workers still running the current call's items
+  const std::function<void(int64_t, int)>* task_ = nullptr;
   int64_t count_ = 0;
   std::atomic<int64_t> next_item_{0};
 };
