@@ -61,9 +61,10 @@ const shapes = SHAPES.map((s, i) => {
       ours: withRate(s, w.ours), ortWeb: withRate(s, w.ortWeb), ratio: w.ortWeb.medianMs / w.ours.medianMs,
       peakFraction: gflops(s, w.ours.medianMs) / wasm[T].peak.total, agreement: w.agreement,
       workspacePeakBytes: m.workspacePeakBytes, extraBytes: m.workspacePeakBytes - m.packedWeightBytes + m.stagingBytes,
+      otherCores: w.otherCores, attempts: w.attempts,
     };
     const n = native.shapes[i][T];
-    entry.native[T] = { ours: withRate(s, n.ours), ortNode: withRate(s, n.ortNode), ratio: n.ortNode.medianMs / n.ours.medianMs, agreement: n.agreement };
+    entry.native[T] = { ours: withRate(s, n.ours), ortNode: withRate(s, n.ortNode), ratio: n.ortNode.medianMs / n.ours.medianMs, agreement: n.agreement, otherCores: n.otherCores };
   }
   entry.speedup = entry.wasm[1].ours.medianMs / entry.wasm[2].ours.medianMs;
   return entry;
@@ -81,8 +82,13 @@ const results = {
   notes: [],
 };
 results.targets = evaluateTargets(results);
-if (machine.loadBefore[0] > 0.5 || results.machine.loadAfter[0] > 1.5) {
-  results.notes.push(`The machine was not idle (load average ${machine.loadBefore[0].toFixed(2)} at the start, ${results.machine.loadAfter[0].toFixed(2)} at the end): other processes shared the cores.`);
+const others = shapes.flatMap((s) => [1, 2].flatMap((T) => [s.wasm[T].otherCores, s.native[T].otherCores])).filter((x) => x !== null && x !== undefined);
+if (others.length) {
+  const worst = Math.max(...others);
+  results.machine.maxOtherCores = worst;
+  results.notes.push(`Other processes used at most ${worst.toFixed(2)} cores during an accepted timing block ` +
+    `(a block is repeated, after waiting for a quiet second, while they use more than 0.15; see bench/timing.mjs)` +
+    (worst > 0.15 ? ': some blocks stayed busy after every retry and are noisier than the rest.' : '.'));
 }
 
 writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);

@@ -1,39 +1,86 @@
-// The timing harness: several implementations of one call timed in alternation (A, B, A, B, ...), so that
-// a busy machine slows them alike, each until a time budget is spent. Reports the median and the best time.
-// A short untimed pause separates the calls: a runtime whose worker threads spin for a while after a call
-// (onnxruntime's thread pool does) must not eat into the next implementation's time.
+// The timing harness: several implementations of one call timed in alternating runs (A A A A, B B B B, A A A
+// A, ...), so that machine noise hits them alike, each until a time budget is spent. A run is RUN_CALLS calls
+// back to back, as an application that runs a model makes them; the first call of a run is not counted (it
+// starts on cores that sat idle), the others are. Reports the median and the best time.
+// Between two runs the harness waits, untimed, until this process is idle again: onnxruntime-web's worker
+// threads spin for about 20 ms of CPU after each of its calls (measured in Node 20), which would otherwise eat
+// into the next run's cores.
+// On a shared machine the whole block is repeated (after waiting for a quiet second) when other processes
+// used more than maxOtherCores of CPU while it ran (cpu-load.mjs); the result says how busy the others were.
+import { loadSnapshot, otherCores } from './cpu-load.mjs';
 
-const GAP_MS = 3;
-const pause = () => new Promise((resolve) => setTimeout(resolve, GAP_MS));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sleeps in 5 ms steps until this process used under 10% of a core during one (at most 300 ms). */
+async function settle() {
+  for (let waited = 0; waited < 300; waited += 5) {
+    const before = process.cpuUsage();
+    await sleep(5);
+    const used = process.cpuUsage(before);
+    if ((used.user + used.system) / 1000 < 0.5) return;
+  }
+}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** Waits (up to maxSeconds) for a second in which other processes use at most maxOtherCores. */
+export async function waitForQuiet(maxOtherCores = 0.1, maxSeconds = 60) {
+  for (let waited = 0; waited < maxSeconds; waited++) {
+    const snapshot = loadSnapshot();
+    await sleep(1000);
+    const others = otherCores(snapshot);
+    if (others === null || others <= maxOtherCores) return true;
+  }
+  return false;
+}
+
+const RUN_CALLS = 4;
+
+async function timeBlock(fns, { seconds, minRuns, maxRuns }) {
+  const names = Object.keys(fns);
+  const times = Object.fromEntries(names.map((n) => [n, []]));
+  const start = performance.now();
+  while (times[names[0]].length < maxRuns) {
+    if (times[names[0]].length >= minRuns && performance.now() - start > seconds * 1000 * names.length) break;
+    for (const name of names) {
+      await settle();
+      await fns[name]();
+      for (let i = 1; i < RUN_CALLS; i++) {
+        const t0 = performance.now();
+        await fns[name]();
+        times[name].push(performance.now() - t0);
+      }
+    }
+  }
+  return times;
+}
+
 /**
- * fns: { name: async () => void }. Two warm-up calls each, then rounds of one call each until every
- * implementation has run at least minRuns times and either `seconds` have passed or maxRuns are done.
- * Returns { name: { medianMs, minMs, runs } }.
+ * fns: { name: async () => void }. Two warm-up calls each, then alternating runs until every implementation
+ * has at least minRuns timed calls and either `seconds` (per implementation) have passed or maxRuns calls are
+ * timed; the whole block is retried up to `attempts` times while other processes were busy.
+ * Returns { name: { medianMs, minMs, runs }, otherCores, attempts }.
  */
-export async function timeAlternating(fns, { seconds = 1.5, minRuns = 5, maxRuns = 40 } = {}) {
+export async function timeAlternating(fns, { seconds = 1.5, minRuns = 6, maxRuns = 60, maxOtherCores = 0.15, attempts = 6 } = {}) {
   const names = Object.keys(fns);
   for (const name of names) {
     await fns[name]();
     await fns[name]();
   }
-  const times = Object.fromEntries(names.map((n) => [n, []]));
-  const start = performance.now();
-  for (let round = 0; round < maxRuns; round++) {
-    if (round >= minRuns && performance.now() - start > seconds * 1000 * names.length) break;
-    for (const name of names) {
-      await pause();
-      const t0 = performance.now();
-      await fns[name]();
-      times[name].push(performance.now() - t0);
-    }
+  let times, others = null, attempt = 0;
+  while (attempt < attempts) {
+    attempt++;
+    const snapshot = loadSnapshot();
+    times = await timeBlock(fns, { seconds, minRuns, maxRuns });
+    others = otherCores(snapshot);
+    if (others === null || others <= maxOtherCores) break;
+    if (attempt < attempts) await waitForQuiet(maxOtherCores / 2, 60);
   }
-  return Object.fromEntries(names.map((n) => [n, { medianMs: median(times[n]), minMs: Math.min(...times[n]), runs: times[n].length }]));
+  const result = Object.fromEntries(names.map((n) => [n, { medianMs: median(times[n]), minMs: Math.min(...times[n]), runs: times[n].length }]));
+  return { ...result, otherCores: others, attempts: attempt };
 }
 
 export { median };

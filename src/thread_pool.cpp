@@ -24,9 +24,8 @@ void ThreadPool::run_items(int thread_index) {
 void ThreadPool::worker_loop(int thread_index) {
   uint64_t seen = 0;
   for (;;) {
-    // Spin first: the next call usually follows within microseconds.
-    for (int i = 0; i < kSpinIterations && generation_.load(std::memory_order_acquire) == seen && !stopping_.load(); ++i) {
-    }
+    // Spin first: the next call usually follows soon.
+    spin_until([&] { return generation_.load(std::memory_order_acquire) != seen || stopping_.load(); });
     if (generation_.load(std::memory_order_acquire) == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
       work_ready_.wait(lock, [&] { return stopping_.load() || generation_.load() != seen; });
@@ -59,9 +58,7 @@ void ThreadPool::parallel_for(int64_t count, FunctionRef<void(int64_t, int)> tas
   }
   work_ready_.notify_all();
   run_items(0);
-  for (int i = 0; i < kSpinIterations && busy_workers_.load(std::memory_order_acquire) != 0; ++i) {
-  }
-  if (busy_workers_.load(std::memory_order_acquire) != 0) {
+  if (!spin_until([&] { return busy_workers_.load(std::memory_order_acquire) == 0; })) {
     std::unique_lock<std::mutex> lock(mutex_);
     work_done_.wait(lock, [&] { return busy_workers_.load() == 0; });
   }

@@ -1,13 +1,17 @@
 // A small fixed thread pool: the caller plus (threads - 1) workers started once, fed one flattened range of
 // work items per call. std::thread natively; Emscripten maps it to Web Workers (pthreads), which the JS
 // loader pre-starts so that creating them never has to wait for the browser's event loop.
-// A forward call runs several parallel_for in a row (weight packing, tiles; the JS copy-in before them), and
-// waking a blocked Web Worker takes tens of microseconds, so a worker that has finished an item range spins
-// for a short while (kSpinIterations reads of an atomic) watching for the next call before it blocks on the
-// condition variable; the caller likewise spins briefly before it blocks waiting for the workers.
+// A forward call runs several parallel_for in a row (the JS copy-in, weight packing, tiles), and a caller
+// running one layer after another comes back within a millisecond or two, while waking a blocked thread
+// costs tens of microseconds and, in a virtual machine, can cost milliseconds (an idle virtual CPU is
+// descheduled by the host and the first milliseconds after it wakes run slowly; measured here: a 2-thread
+// call after 30 ms of idleness took 1.7x as long as one right after the previous call). So a worker that
+// has finished its items spins for up to kSpinMicroseconds watching for the next call before it blocks on
+// the condition variable; the caller likewise spins before it blocks waiting for the workers.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -38,8 +42,10 @@ class ThreadPool {
   void worker_loop(int thread_index);
   void run_items(int thread_index);
 
-  // About 100 microseconds of spinning in WebAssembly and natively.
-  static constexpr int kSpinIterations = 1 << 16;
+  static constexpr int64_t kSpinMicroseconds = 2000;
+  // Spins until done() or kSpinMicroseconds have passed; true if done() became true.
+  template <typename Done>
+  static bool spin_until(Done done);
 
   std::vector<std::thread> workers_;
   std::mutex call_mutex_;  // one parallel_for at a time
@@ -53,5 +59,17 @@ class ThreadPool {
   int64_t count_ = 0;
   std::atomic<int64_t> next_item_{0};
 };
+
+template <typename Done>
+bool ThreadPool::spin_until(Done done) {
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    for (int i = 0; i < 256; ++i) {  // the clock costs more than an atomic load, notably in WebAssembly
+      if (done()) return true;
+    }
+    const auto spent = std::chrono::steady_clock::now() - start;
+    if (std::chrono::duration_cast<std::chrono::microseconds>(spent).count() >= kSpinMicroseconds) return done();
+  }
+}
 
 }  // namespace dcn
