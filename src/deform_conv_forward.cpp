@@ -40,8 +40,10 @@ namespace dcn {
 namespace {
 
 // Output pixels per tile: the tile's partial sums (pixels x C_out) and one K block of its columns
-// (pixels x kBlockDepth) stay in L2 while the packed weights stream past.
-constexpr int64_t kMaxTilePixels = 64;
+// (pixels x kBlockDepth) stay in L2 (384 KB at C_out = 512) while the packed weights stream past; every
+// tile reads all packed weights once, so larger tiles read them less often (64 pixels ran 5% slower than 128
+// on a 512-channel layer).
+constexpr int64_t kMaxTilePixels = 128;
 // Reduction indices per K block: kBlockDepth x NR floats of a weight panel (8 KB for NR = 8) stay in L1 while
 // every row tile of the pixel tile uses them.
 constexpr int64_t kBlockDepth = 256;

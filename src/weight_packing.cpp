@@ -20,6 +20,48 @@ int64_t packed_weight_floats(const ConvParams& p, size_t nr) {
   return panel < 0 ? -1 : checked_product({p.groups, panels_per_group(p, nr), panel});
 }
 
+namespace {
+
+// Panel rows of `width` consecutive output channels: rows[(tap * cg_in + c) * nr + r] = src[r * reduction +
+// c * taps + tap]. The source rows are read together, a block of kChannelBlock channels ([c][tap], contiguous)
+// at a time, and the block is written tap by tap, so panel rows kk = tap * cg_in + c of the block are
+// contiguous: reads stay within a few cache lines per source row and writes stream forward. (Writing all taps
+// of one channel at once keeps kh*kw write streams exactly cg_in * NR floats apart, a power of two that maps
+// them to one L1 set.)
+constexpr int64_t kChannelBlock = 16;
+
+template <int64_t NR>
+void pack_panel_rows(const float* src, int64_t reduction, int64_t cg_in, int64_t taps, float* rows) {
+  const float* row[NR];
+  for (int64_t r = 0; r < NR; ++r) row[r] = src + r * reduction;
+  for (int64_t c0 = 0; c0 < cg_in; c0 += kChannelBlock) {
+    const int64_t c1 = std::min(cg_in, c0 + kChannelBlock);
+    for (int64_t tap = 0; tap < taps; ++tap) {
+      for (int64_t c = c0; c < c1; ++c) {
+        float* out = rows + (tap * cg_in + c) * NR;
+        const int64_t at = c * taps + tap;
+        for (int64_t r = 0; r < NR; ++r) out[r] = row[r][at];  // constant trip count: unrolled
+      }
+    }
+  }
+}
+
+void pack_panel_rows_any(const float* src, int64_t reduction, int64_t cg_in, int64_t taps, int64_t width, int64_t nr,
+                         float* rows) {
+  for (int64_t c0 = 0; c0 < cg_in; c0 += kChannelBlock) {
+    const int64_t c1 = std::min(cg_in, c0 + kChannelBlock);
+    for (int64_t tap = 0; tap < taps; ++tap) {
+      for (int64_t c = c0; c < c1; ++c) {
+        float* out = rows + (tap * cg_in + c) * nr;
+        const float* in = src + c * taps + tap;
+        for (int64_t r = 0; r < width; ++r) out[r] = in[r * reduction];
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void pack_weight_panel(const ConvParams& p, size_t nr, int64_t panel_index, const float* weight, const float* bias,
                        float* packed) {
   const int64_t taps = p.taps(), cg_in = p.in_channels_per_group(), cg_out = p.out_channels_per_group();
@@ -33,12 +75,12 @@ void pack_weight_panel(const ConvParams& p, size_t nr, int64_t panel_index, cons
   for (int64_t r = 0; r < nr64; ++r) dst[r] = (r < width && bias) ? bias[co0 + r] : 0.0f;
   float* rows = dst + nr64;  // row kk = tap * cg_in + c holds weight[co0 + r][c][tap] in column r
   if (width < nr64) std::fill(rows, rows + reduction * nr64, 0.0f);
-  for (int64_t r = 0; r < width; ++r) {
-    // Read weight row co0 + r in memory order ([c][tap]), write column r of the panel.
-    const float* src = weight + (co0 + r) * reduction;
-    for (int64_t c = 0; c < cg_in; ++c) {
-      for (int64_t tap = 0; tap < taps; ++tap) rows[(tap * cg_in + c) * nr64 + r] = src[c * taps + tap];
-    }
+  const float* src = weight + co0 * reduction;
+  switch (width == nr64 ? nr64 : 0) {  // full panels of the tile widths in use: the row loop unrolled
+    case 8: return pack_panel_rows<8>(src, reduction, cg_in, taps, rows);
+    case 16: return pack_panel_rows<16>(src, reduction, cg_in, taps, rows);
+    case 32: return pack_panel_rows<32>(src, reduction, cg_in, taps, rows);
+    default: return pack_panel_rows_any(src, reduction, cg_in, taps, width, nr64, rows);
   }
 }
 
