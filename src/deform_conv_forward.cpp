@@ -10,7 +10,8 @@
 //      b. GEMM path, for every weight group and every K block (a run of about kBlockDepth reduction indices
 //         kk = tap * C_in/groups + c'):
 //           gather: the block's columns col[pixel][kk] = bilinear samples, each plan entry applied to a run
-//                   of channels of its offset group with the vector gather kernel;
+//                   of channels of its offset group with the vector gather kernel, MR pixels at a time,
+//                   then interleaved into the GEMM's packed layout (A(r, kk) at kk * MR + r);
 //           GEMM:   for every panel of NR output channels (its K-block slice stays in L1) and every MR-row
 //                   tile of pixels: the micro-kernel, from the bias in the first block, adding to the stored
 //                   partial sums in the others;
@@ -32,6 +33,7 @@
 #include "kernels/f32_bilinear_depthwise.h"
 #include "kernels/f32_bilinear_gather.h"
 #include "kernels/f32_gemm_kblock.h"
+#include "kernels/f32_interleave_rows.h"
 #include "layout_transpose.h"
 #include "sampling_plan.h"
 #include "weight_packing.h"
@@ -118,7 +120,7 @@ struct Tiling {
   int64_t tile_pixels;        // output pixels per tile (a multiple of MR unless it is the whole image)
   int64_t tiles_per_image;
   int64_t plan_bytes;         // per thread
-  int64_t column_floats;      // per thread: tile x block depth (GEMM path only)
+  int64_t column_floats;      // per thread: (tile + MR) x block depth (GEMM path only)
   int64_t out_tile_floats;    // per thread (NCHW output only)
   int64_t thread_bytes;       // per thread, all three, each rounded to 64 bytes
   int64_t input_copy_floats;  // NHWC copy of the input (NCHW input not already channels-last) plus a zero row
@@ -144,7 +146,9 @@ bool choose_tiling(const ConvParams& p, int threads, bool input_channels_last, T
   } else {
     const int64_t reduction = checked_mul(p.taps(), p.in_channels_per_group());
     const int64_t blocks = block_count(p);
-    t->column_floats = reduction < 0 ? -1 : checked_mul(t->tile_pixels, (reduction + blocks - 1) / blocks);
+    // The packed block (the tile rounded up to MR rows) plus MR row-major rows being gathered.
+    const int64_t rows = (t->tile_pixels + kMR - 1) / kMR * kMR + kMR;
+    t->column_floats = reduction < 0 ? -1 : checked_mul(rows, (reduction + blocks - 1) / blocks);
   }
   t->out_tile_floats = p.data_format == DataFormat::kNHWC ? 0 : checked_mul(t->tile_pixels, p.out_channels);
   if (t->plan_bytes < 0 || t->column_floats < 0 || t->out_tile_floats < 0) return false;
@@ -162,16 +166,22 @@ void gemm_tile(const ConvParams& p, const std::vector<KBlock>& blocks, const Bil
   const int64_t taps = p.taps(), cg_out = p.out_channels_per_group(), Cout = p.out_channels;
   const int64_t panels = panels_per_group(p, kForwardNR), panel_floats = packed_panel_floats(p, kForwardNR);
   for (const KBlock& block : blocks) {
-    // Gather the block's columns: row q holds kk in [k0, k0 + depth) of pixel q.
+    // Gather the block's columns MR pixels at a time: pixel q's row holds kk in [k0, k0 + depth) (row-major,
+    // in `rows`, which stays in L1), then the MR rows are interleaved into the GEMM's packed A layout.
     const int64_t depth = block.depth;
-    for (int64_t q = 0; q < count; ++q) {
-      float* row = col + q * depth;
-      for (const Segment& s : block.segments) {
-        const BilinearSample& e = plan[(s.offset_group * taps + s.tap) * count + q];
-        kernels::f32_bilinear_gather<Arch>(static_cast<size_t>(s.channels), e.corner[0] + s.channel,
-                                           e.corner[1] + s.channel, e.corner[2] + s.channel, e.corner[3] + s.channel,
-                                           e.weight, row + s.column);
+    float* rows = col + (count + kMR - 1) / kMR * kMR * depth;
+    for (int64_t row = 0; row < count; row += kMR) {
+      const int64_t mr = std::min(kMR, count - row);
+      for (int64_t i = 0; i < mr; ++i) {
+        for (const Segment& s : block.segments) {
+          const BilinearSample& e = plan[(s.offset_group * taps + s.tap) * count + row + i];
+          kernels::f32_bilinear_gather<Arch>(static_cast<size_t>(s.channels), e.corner[0] + s.channel,
+                                             e.corner[1] + s.channel, e.corner[2] + s.channel,
+                                             e.corner[3] + s.channel, e.weight, rows + i * depth + s.column);
+        }
       }
+      kernels::f32_interleave_rows<Arch, kForwardMR>(static_cast<size_t>(mr), static_cast<size_t>(depth), rows,
+                                                     static_cast<size_t>(depth), col + row * depth);
     }
     // Multiply it into the output tile, panel by panel.
     const bool first = block.k0 == 0;
@@ -185,12 +195,12 @@ void gemm_tile(const ConvParams& p, const std::vector<KBlock>& blocks, const Bil
         float* c = out + row * Cout + co;
         if (first) {
           kernels::f32_gemm_kblock<Arch, kForwardMR, kernels::GemmInit::kFromBias>(
-              mr, static_cast<size_t>(nc), static_cast<size_t>(depth), col + row * depth, static_cast<size_t>(depth),
-              b, weights, c, static_cast<size_t>(Cout));
+              mr, static_cast<size_t>(nc), static_cast<size_t>(depth), col + row * depth, b, weights, c,
+              static_cast<size_t>(Cout));
         } else {
           kernels::f32_gemm_kblock<Arch, kForwardMR, kernels::GemmInit::kAccumulate>(
-              mr, static_cast<size_t>(nc), static_cast<size_t>(depth), col + row * depth, static_cast<size_t>(depth),
-              b, weights, c, static_cast<size_t>(Cout));
+              mr, static_cast<size_t>(nc), static_cast<size_t>(depth), col + row * depth, b, weights, c,
+              static_cast<size_t>(Cout));
         }
       }
     }

@@ -5,9 +5,10 @@
 // The forward pass splits the reduction into blocks of a few hundred k so that one block of B (kc x NR
 // floats, a slice of a packed weight panel) stays in L1 while every row tile of the pixel tile streams past
 // it; the first block starts from the bias, the others add to what the earlier blocks stored.
-// A is row-major with a row stride (a block of the sampled column tile); B is kc rows of NR floats, the
-// columns past nc zero. Rows past mr read the last valid row (their results are not stored), so the inner
-// loop has no branch. Pure: no allocation, no threads.
+// A is packed MR rows wide, A(r, k) = a[k * MR + r] (kernels/f32_interleave_rows.h), so one pointer and
+// constant offsets address it; B is kc rows of NR floats, the columns past nc zero. Rows past mr hold
+// copies of a valid row (their results are not stored), so the inner loop has no branch. Pure: no
+// allocation, no threads.
 //
 // Why MR x 2 vectors and not more: WebAssembly SIMD has no fused multiply-add, so every k costs MR loads and
 // splats of A, 2 loads of B, 2*MR multiplies and 2*MR adds, and x86 engines give WebAssembly 16 xmm
@@ -30,14 +31,11 @@ constexpr size_t gemm_kblock_nr() {
 }
 
 template <class Arch, size_t MR, GemmInit kInit>
-inline void f32_gemm_kblock(size_t mr, size_t nc, size_t kc, const float* a, size_t a_stride, const float* b,
-                            const float* bias, float* c, size_t c_stride) {
+inline void f32_gemm_kblock(size_t mr, size_t nc, size_t kc, const float* a, const float* b, const float* bias,
+                            float* c, size_t c_stride) {
   using Batch = xsimd::batch<float, Arch>;
   constexpr size_t kLanes = Batch::size;
   constexpr size_t NR = 2 * kLanes;
-  const float* a_row[MR];
-  for (size_t r = 0; r < MR; ++r) a_row[r] = a + std::min(r, mr - 1) * a_stride;
-
   // vacc[r][0] holds columns 0..kLanes-1 of row r, vacc[r][1] the next kLanes.
   Batch vacc[MR][2];
   if constexpr (kInit == GemmInit::kFromBias) {
@@ -66,10 +64,11 @@ inline void f32_gemm_kblock(size_t mr, size_t nc, size_t kc, const float* a, siz
     const Batch vb1 = Batch::load_unaligned(b + kLanes);
     b += NR;
     for (size_t r = 0; r < MR; ++r) {
-      const Batch va(a_row[r][k]);
+      const Batch va(a[r]);
       vacc[r][0] = xsimd::fma(va, vb0, vacc[r][0]);
       vacc[r][1] = xsimd::fma(va, vb1, vacc[r][1]);
     }
+    a += MR;
   }
 
   for (size_t r = 0; r < mr; ++r) {
