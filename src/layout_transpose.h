@@ -6,7 +6,11 @@
 namespace dcn {
 
 // dst[p * dst_stride + c] = src[c * src_stride + p] for c < channels, p < pixels.
+// Uses 4x4 SIMD register transposes where the build has 4-lane vectors.
 void transpose_plane(const float* src, int64_t src_stride, int64_t channels, int64_t pixels, float* dst,
                      int64_t dst_stride);
+// The same, element by element (the edges of transpose_plane, and a reference for tests).
+void transpose_plane_scalar(const float* src, int64_t src_stride, int64_t channels, int64_t pixels, float* dst,
+                            int64_t dst_stride);
 
 }  // namespace dcn
