@@ -93,10 +93,10 @@ TEST_P(ForwardPaths, MatchesTheReference) {
 
 // name, N, C, H, W, Cout, kh, kw, stride, pad, dilation, groups, offset_groups, mask, bias
 const Shape kShapes[] = {
-    // K = 864: four K blocks; 3 offset groups of 32 channels cut the segments; 40 output channels: full panels
+    // K = 864: two K blocks; 3 offset groups of 32 channels cut the segments; 40 output channels: full panels
     // and a partial one for NR = 8, 16 and 32.
     {"k_blocks_offset_groups", 1, 96, 13, 11, 40, 3, 3, 1, 1, 1, 1, 3, true, true},
-    // K = 2700 in eleven blocks, one pixel tile.
+    // K = 2700 in six K blocks, one pixel tile.
     {"deep_reduction", 1, 300, 5, 6, 32, 3, 3, 1, 1, 1, 1, 1, false, true},
     // Weight groups whose channels cross offset groups; 9 output channels per group (a partial panel).
     {"groups_and_offset_groups", 2, 40, 9, 8, 18, 3, 3, 1, 1, 1, 2, 5, true, false},
