@@ -9,7 +9,7 @@ import { loadSnapshot, otherCores } from './cpu-load.mjs';
 import { timeAlternating, waitForQuiet } from './timing.mjs';
 
 const MAX_OTHER_CORES = 0.15;
-const ATTEMPTS = 6;
+const ATTEMPTS = 4;
 
 // The native tool's run, repeated (after a quiet second) while other processes were busy.
 async function quietNativeRun(s, t, seconds) {
@@ -20,7 +20,7 @@ async function quietNativeRun(s, t, seconds) {
     result = runNative(s, t, [1, 2], seconds);
     others = otherCores(snapshot);
     if (others === null || others <= MAX_OTHER_CORES) break;
-    if (attempt < ATTEMPTS) await waitForQuiet(MAX_OTHER_CORES / 2, 60);
+    if (attempt < ATTEMPTS) await waitForQuiet(MAX_OTHER_CORES / 2, 30);
   }
   return { ...result, otherCores: others, attempts: attempt };
 }

@@ -25,7 +25,7 @@ const ours = await createOurs(threads);
 async function quietPeak() {
   let best = null;
   for (let attempt = 0; attempt < 4; attempt++) {
-    await waitForQuiet(0.1, 60);
+    await waitForQuiet(0.1, 30);
     const snapshot = loadSnapshot();
     const peak = await measurePeak(threads);
     const others = otherCores(snapshot);

@@ -26,9 +26,14 @@ function median(xs) {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Waits (up to maxSeconds) for a second in which other processes use at most maxOtherCores. */
-export async function waitForQuiet(maxOtherCores = 0.1, maxSeconds = 60) {
-  for (let waited = 0; waited < maxSeconds; waited++) {
+// Seconds this process may spend, in all, waiting for the machine to calm down; once spent, blocks are taken
+// as they come (their otherCores says how busy the machine was), so a machine that never calms down still
+// gets a report in bounded time.
+let waitBudgetSeconds = 240;
+
+/** Waits (up to maxSeconds, within the budget) for a second in which other processes use at most maxOtherCores. */
+export async function waitForQuiet(maxOtherCores = 0.1, maxSeconds = 30) {
+  for (let waited = 0; waited < maxSeconds && waitBudgetSeconds > 0; waited++, waitBudgetSeconds--) {
     const snapshot = loadSnapshot();
     await sleep(1000);
     const others = otherCores(snapshot);
@@ -64,7 +69,7 @@ async function timeBlock(fns, { seconds, minRuns, maxRuns }) {
  * timed; the whole block is retried up to `attempts` times while other processes were busy.
  * Returns { name: { medianMs, minMs, runs }, otherCores, attempts }.
  */
-export async function timeAlternating(fns, { seconds = 1.5, minRuns = 6, maxRuns = 60, maxOtherCores = 0.15, attempts = 6 } = {}) {
+export async function timeAlternating(fns, { seconds = 1.5, minRuns = 6, maxRuns = 60, maxOtherCores = 0.15, attempts = 4 } = {}) {
   const names = Object.keys(fns);
   for (const name of names) {
     await fns[name]();
@@ -76,8 +81,8 @@ export async function timeAlternating(fns, { seconds = 1.5, minRuns = 6, maxRuns
     const snapshot = loadSnapshot();
     times = await timeBlock(fns, { seconds, minRuns, maxRuns });
     others = otherCores(snapshot);
-    if (others === null || others <= maxOtherCores) break;
-    if (attempt < attempts) await waitForQuiet(maxOtherCores / 2, 60);
+    if (others === null || others <= maxOtherCores || waitBudgetSeconds <= 0) break;
+    if (attempt < attempts) await waitForQuiet(maxOtherCores / 2, 30);
   }
   const result = Object.fromEntries(names.map((n) => [n, { medianMs: median(times[n]), minMs: Math.min(...times[n]), runs: times[n].length }]));
   return { ...result, otherCores: others, attempts: attempt };
