@@ -29,7 +29,7 @@ function median(xs) {
 // Seconds this process may spend, in all, waiting for the machine to calm down; once spent, blocks are taken
 // as they come (their otherCores says how busy the machine was), so a machine that never calms down still
 // gets a report in bounded time.
-let waitBudgetSeconds = 240;
+let waitBudgetSeconds = 120;
 
 /** Waits (up to maxSeconds, within the budget) for a second in which other processes use at most maxOtherCores. */
 export async function waitForQuiet(maxOtherCores = 0.1, maxSeconds = 30) {

@@ -59,16 +59,15 @@ inline void f32_gemm_kblock(size_t mr, size_t nc, size_t kc, const float* a, con
     }
   }
 
-  for (size_t k = 0; k < kc; ++k) {
+  // Ends on a pointer comparison: no separate counter in the loop.
+  for (const float* b_end = b + kc * NR; b != b_end; b += NR, a += MR) {
     const Batch vb0 = Batch::load_unaligned(b);
     const Batch vb1 = Batch::load_unaligned(b + kLanes);
-    b += NR;
     for (size_t r = 0; r < MR; ++r) {
       const Batch va(a[r]);
       vacc[r][0] = xsimd::fma(va, vb0, vacc[r][0]);
       vacc[r][1] = xsimd::fma(va, vb1, vacc[r][1]);
     }
-    a += MR;
   }
 
   for (size_t r = 0; r < mr; ++r) {
