@@ -6,6 +6,8 @@
 #include <emscripten/heap.h>
 #include <emscripten/val.h>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -14,6 +16,7 @@
 
 #include "buffer.h"
 #include "deformconv.h"
+#include "embind_validation.h"
 #include "layout_transpose.h"
 
 using emscripten::val;
@@ -43,15 +46,12 @@ float* mutable_pointer(const val& pointers, const char* name) { return const_cas
 val answer(const dcn::Status& status, const dcn::ConvParams& p, int threads, bool backward) {
   val out = validation_answer(status, p);
   if (!status.ok()) return out;
-  out.set("outputShape", shape_array(p.output_shape()));
-  out.set("outputElements", static_cast<double>(p.output_elements));
-  out.set("offsetGroups", static_cast<double>(p.offset_groups));
-  out.set("groups", static_cast<double>(p.groups));
-  out.set("flops", p.forward_flops());
   // The JS layer hands the core every NCHW input already channels-last (wasm-backend.js), so the forward
   // pass needs no NHWC copy of it.
-  out.set("workspaceBytes", static_cast<double>(dcn::forward_workspace_bytes(p, threads, true)));
-  out.set("packedWeightBytes", static_cast<double>(dcn::forward_packed_weight_bytes(p)));
+  const int64_t workspace =
+      backward ? dcn::backward_workspace_bytes(p, threads) : dcn::forward_workspace_bytes(p, threads, true);
+  out.set("workspaceBytes", static_cast<double>(workspace));
+  if (!backward) out.set("packedWeightBytes", static_cast<double>(dcn::forward_packed_weight_bytes(p)));
   return out;
 }
 
@@ -71,13 +71,14 @@ class Engine {
     dcn::ConvParams p;
     dcn::Status s = dcn::validate(request, &p);
     if (s.ok()) {
-      s = request.has_grad_output ? dcn::check_backward_memory(p, threads()) : dcn::check_forward_memory(p, threads());
+      s = request.has_grad_output ? dcn::check_backward_memory(p, threads())
+                                  : dcn::check_forward_memory(p, threads(), dcn::kAddressSpaceBytes, true);
     }
     return answer(s, p, threads(), request.has_grad_output);
   }
 
   // pointers: { input, weight, offset, mask, bias, output } heap byte addresses (mask, bias may be 0/null);
-  // inputChannelsLast: true when the JS layer wrote an NCHW input channels-last (toChannelsLast).
+  // input_channels_last: the JS layer wrote an NCHW input channels-last (toChannelsLast).
   val forward(const val& args, const val& pointers, bool input_channels_last) {
     dcn::ConvParams p;
     dcn::Status s = dcn::validate(request_from(args), &p);
@@ -94,9 +95,9 @@ class Engine {
     return answer(s, p, threads(), false);
   }
 
-  // dst[p * dst_stride + c] = src[c * pixels + p] for c < channels, p < pixels (byte addresses): the JS
-  // layer's copy-in of an NCHW input, one staged block of channels and pixels at a time, spread over the
-  // pool's threads.
+  // dst[p * dst_stride + c] = src[c * pixels + p] for c < channels, p < pixels (unsigned byte addresses):
+  // the JS layer's copy-in of an NCHW input, one staged block of channels and pixels at a time, spread over
+  // the pool's threads. Allocates nothing.
   void to_channels_last(double src, double dst, int channels, int pixels, int dst_stride) {
     const float* from = reinterpret_cast<const float*>(static_cast<uintptr_t>(src));
     float* to = reinterpret_cast<float*>(static_cast<uintptr_t>(dst));
@@ -180,6 +181,7 @@ EMSCRIPTEN_BINDINGS(deformconv) {
       .function("toChannelsLast", &Engine::to_channels_last)
       .function("backward", &Engine::backward);
   emscripten::function("hasThreads", &has_threads);
+  emscripten::function("heapStats", &heap_stats);
   // The core's workspace (Buffer) bytes: the most held at once since the last reset, and now. The benchmark
   // reads them around a call to report its peak extra memory as measured.
   emscripten::function("workspacePeakBytes", &workspace_peak_bytes);

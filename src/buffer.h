@@ -50,17 +50,13 @@ class Buffer {
   void release() {
     std::free(data_);
     data_ = nullptr;
+    buffer_stats::add(-bytes_);
+    bytes_ = 0;
   }
   template <typename T>
   T* as() const { return static_cast<T*>(data_); }
 
  private:
-  void release() {
-    std::free(data_);
-    data_ = nullptr;
-    buffer_stats::add(-bytes_);
-    bytes_ = 0;
-  }
   void* data_ = nullptr;
   int64_t bytes_ = 0;
 };

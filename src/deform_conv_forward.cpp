@@ -24,7 +24,6 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "arch.h"
 #include "buffer.h"
@@ -69,12 +68,14 @@ struct Segment {
   int64_t column;
 };
 
-// A contiguous range [k0, k0 + depth) of the reduction index of weight group `group`.
+// A contiguous range [k0, k0 + depth) of the reduction index of weight group `group`, cut into
+// segments[first_segment, first_segment + segment_count) of the call's segment list.
 struct KBlock {
   int64_t group;
   int64_t k0;
   int64_t depth;
-  std::vector<Segment> segments;
+  int64_t first_segment;
+  int64_t segment_count;
 };
 
 int64_t block_count(const ConvParams& p) {
@@ -82,37 +83,49 @@ int64_t block_count(const ConvParams& p) {
   return (reduction + kBlockDepth - 1) / kBlockDepth;
 }
 
+// The work lists of a call: K blocks and their segments (GEMM path) or offset-group runs (depthwise path).
+// Written into memory the call allocated with a check (buffer.h), so building them cannot abort the module.
+struct WorkLists {
+  int64_t blocks = 0, segments = 0, runs = 0;  // entries
+  int64_t bytes() const {
+    return ((blocks * static_cast<int64_t>(sizeof(KBlock)) + 63) / 64 + (segments * static_cast<int64_t>(sizeof(Segment)) + 63) / 64 +
+            (runs * static_cast<int64_t>(sizeof(ChannelRun)) + 63) / 64) * 64;
+  }
+};
+
 // Splits every weight group's reduction into blocks of about equal depth (at most kBlockDepth) and cuts each
-// block into segments at tap and offset-group boundaries.
-std::vector<KBlock> k_blocks(const ConvParams& p) {
+// block into segments at tap and offset-group boundaries; with null pointers it only counts them.
+void write_k_blocks(const ConvParams& p, KBlock* blocks, Segment* segments, WorkLists* count) {
   const int64_t cg_in = p.in_channels_per_group(), per_offset_group = p.channels_per_offset_group();
   const int64_t reduction = p.taps() * cg_in;
-  const int64_t blocks = block_count(p);
-  const int64_t depth = (reduction + blocks - 1) / blocks;
-  std::vector<KBlock> out;
+  const int64_t depth = (reduction + block_count(p) - 1) / block_count(p);
+  count->blocks = count->segments = 0;
   for (int64_t gw = 0; gw < p.groups; ++gw) {
     for (int64_t k0 = 0; k0 < reduction; k0 += depth) {
-      KBlock b{gw, k0, std::min(depth, reduction - k0), {}};
+      KBlock b{gw, k0, std::min(depth, reduction - k0), count->segments, 0};
       for (int64_t k = k0; k < k0 + b.depth;) {
         const int64_t tap = k / cg_in, c_local = k % cg_in, channel = gw * cg_in + c_local;
         const int64_t g = channel / per_offset_group;
         const int64_t channels = std::min({k0 + b.depth - k, cg_in - c_local, (g + 1) * per_offset_group - channel});
-        b.segments.push_back({g, tap, channel, channels, k - k0});
+        if (segments) segments[count->segments] = {g, tap, channel, channels, k - k0};
+        ++count->segments;
+        ++b.segment_count;
         k += channels;
       }
-      out.push_back(std::move(b));
+      if (blocks) blocks[count->blocks] = b;
+      ++count->blocks;
     }
   }
-  return out;
 }
 
-// The depthwise kernel's unit: all channels of one offset group (channel_runs would also cut at every weight
+// The depthwise kernel's unit: all channels of one offset group (channel_runs.h would also cut at every weight
 // group, i.e. at every channel of a depthwise layer).
-std::vector<ChannelRun> offset_group_runs(const ConvParams& p) {
-  std::vector<ChannelRun> runs;
+int64_t write_offset_group_runs(const ConvParams& p, ChannelRun* runs) {
   const int64_t per_offset_group = p.channels_per_offset_group();
-  for (int64_t g = 0; g < p.offset_groups; ++g) runs.push_back({g, -1, g * per_offset_group, per_offset_group});
-  return runs;
+  if (runs) {
+    for (int64_t g = 0; g < p.offset_groups; ++g) runs[g] = {g, -1, g * per_offset_group, per_offset_group};
+  }
+  return p.offset_groups;
 }
 
 int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
@@ -126,6 +139,7 @@ struct Tiling {
   int64_t thread_bytes;       // per thread, all three, each rounded to 64 bytes
   int64_t input_copy_floats;  // NHWC copy of the input (NCHW input not already channels-last) plus a zero row
   int64_t packed_floats;
+  WorkLists lists;            // entries of the work lists
 };
 
 // Chooses the tile and sizes every buffer; false if a size overflows.
@@ -158,15 +172,23 @@ bool choose_tiling(const ConvParams& p, int threads, bool input_channels_last, T
   const bool copy_input = p.data_format == DataFormat::kNCHW && !input_channels_last;
   t->input_copy_floats = checked_add(copy_input ? p.input_elements : 0, p.in_channels);
   t->packed_floats = is_depthwise(p) ? packed_depthwise_weight_floats(p) : packed_weight_floats(p, kForwardNR);
+  t->lists = WorkLists();
+  if (is_depthwise(p)) {
+    t->lists.runs = write_offset_group_runs(p, nullptr);
+  } else {
+    write_k_blocks(p, nullptr, nullptr, &t->lists);
+  }
   return t->thread_bytes >= 0 && t->input_copy_floats >= 0 && t->packed_floats >= 0;
 }
 
 // Step b of the GEMM path for one tile: out (count rows, row stride C_out) = bias + columns x weights.
-void gemm_tile(const ConvParams& p, const std::vector<KBlock>& blocks, const BilinearSample* plan, int64_t count,
-               const float* packed, float* col, float* out) {
+void gemm_tile(const ConvParams& p, const KBlock* blocks, int64_t block_count, const Segment* segments,
+               const BilinearSample* plan, int64_t count, const float* packed, float* col, float* out) {
   const int64_t taps = p.taps(), cg_out = p.out_channels_per_group(), Cout = p.out_channels;
   const int64_t panels = panels_per_group(p, kForwardNR), panel_floats = packed_panel_floats(p, kForwardNR);
-  for (const KBlock& block : blocks) {
+  for (const KBlock* block_ptr = blocks; block_ptr != blocks + block_count; ++block_ptr) {
+    const KBlock& block = *block_ptr;
+    const Segment* const block_segments = segments + block.first_segment;
     // Gather the block's columns MR pixels at a time: pixel q's row holds kk in [k0, k0 + depth) (row-major,
     // in `rows`, which stays in L1), then the MR rows are interleaved into the GEMM's packed A layout.
     const int64_t depth = block.depth;
@@ -174,7 +196,8 @@ void gemm_tile(const ConvParams& p, const std::vector<KBlock>& blocks, const Bil
     for (int64_t row = 0; row < count; row += kMR) {
       const int64_t mr = std::min(kMR, count - row);
       for (int64_t i = 0; i < mr; ++i) {
-        for (const Segment& s : block.segments) {
+        for (const Segment* s_ptr = block_segments; s_ptr != block_segments + block.segment_count; ++s_ptr) {
+          const Segment& s = *s_ptr;
           const BilinearSample& e = plan[(s.offset_group * taps + s.tap) * count + row + i];
           kernels::f32_bilinear_gather<Arch>(static_cast<size_t>(s.channels), e.corner[0] + s.channel,
                                              e.corner[1] + s.channel, e.corner[2] + s.channel,
@@ -209,11 +232,12 @@ void gemm_tile(const ConvParams& p, const std::vector<KBlock>& blocks, const Bil
 }
 
 // Step b of the depthwise path for one tile.
-void depthwise_tile(const ConvParams& p, const std::vector<ChannelRun>& runs, const BilinearSample* plan,
+void depthwise_tile(const ConvParams& p, const ChannelRun* runs, int64_t run_count, const BilinearSample* plan,
                     int64_t count, const float* packed, const float* bias, float* out) {
   const int64_t taps = p.taps(), C = p.out_channels;
   for (int64_t q = 0; q < count; ++q) {
-    for (const ChannelRun& run : runs) {
+    for (const ChannelRun* run_ptr = runs; run_ptr != runs + run_count; ++run_ptr) {
+      const ChannelRun& run = *run_ptr;
       const int64_t c = run.first_channel;
       kernels::f32_bilinear_depthwise<Arch>(static_cast<size_t>(run.channels), static_cast<size_t>(taps),
                                             plan + run.offset_group * taps * count + q, static_cast<size_t>(count),
@@ -228,9 +252,8 @@ void depthwise_tile(const ConvParams& p, const std::vector<ChannelRun>& runs, co
 int64_t forward_workspace_bytes(const ConvParams& p, int threads, bool input_channels_last) {
   Tiling t;
   if (!choose_tiling(p, threads, input_channels_last, &t)) return -1;
-  const int64_t per_thread = checked_mul(t.thread_bytes, threads);
-  const int64_t shared = checked_add(round64(4 * t.input_copy_floats), round64(4 * t.packed_floats));
-  return per_thread < 0 || shared < 0 ? -1 : checked_add(per_thread, shared);
+  // Every term is below 2^31 * 64, so the int64 sum is exact (bytes are not capped at 2^31 like elements).
+  return t.thread_bytes * threads + round64(4 * t.input_copy_floats) + round64(4 * t.packed_floats) + t.lists.bytes();
 }
 
 int64_t forward_packed_weight_bytes(const ConvParams& p) {
@@ -251,12 +274,12 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
   }
   // Every allocation of the call is one of these checked buffers (the thread pool allocates nothing), so
   // running out of memory is a Status, never an abort of the WebAssembly module.
-  Buffer packed, input_copy, workspace, run_list;
+  Buffer packed, input_copy, workspace, lists;
   const uint64_t workspace_bytes = static_cast<uint64_t>(t.thread_bytes) * static_cast<uint64_t>(threads);
   const bool allocated = packed.allocate(4 * static_cast<uint64_t>(t.packed_floats)) &&
                          input_copy.allocate(4 * static_cast<uint64_t>(t.input_copy_floats)) &&
                          workspace.allocate(workspace_bytes) &&
-                         run_list.allocate(static_cast<uint64_t>(t.channel_runs) * sizeof(ChannelRun));
+                         lists.allocate(static_cast<uint64_t>(t.lists.bytes()));
   if (!allocated) {
     // Give the memory back before composing the message, which needs a little memory of its own.
     packed.release();
@@ -296,8 +319,16 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
   std::memset(zero_row, 0, sizeof(float) * C);
 
   // 3. Tiles.
-  const std::vector<KBlock> blocks = depthwise ? std::vector<KBlock>() : k_blocks(p);
-  const std::vector<ChannelRun> runs = depthwise ? offset_group_runs(p) : std::vector<ChannelRun>();
+  // Work lists: [K blocks][segments] or [runs], each part 64-byte aligned.
+  auto* blocks = lists.as<KBlock>();
+  auto* segments = reinterpret_cast<Segment*>(lists.as<char>() + round64(t.lists.blocks * static_cast<int64_t>(sizeof(KBlock))));
+  auto* runs = lists.as<ChannelRun>();
+  WorkLists written;
+  if (depthwise) {
+    written.runs = write_offset_group_runs(p, runs);
+  } else {
+    write_k_blocks(p, blocks, segments, &written);
+  }
   const OffsetView offsets = make_offset_view(p, x.offset, x.mask);
   const int64_t Cout = p.out_channels, pixels = p.out_pixels();
   const bool nhwc_out = p.data_format == DataFormat::kNHWC;
@@ -316,9 +347,9 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
     build_sampling_plan(p, offsets, n, first, count, image_base + n * HW * C, zero_row, plan);
     // b. Columns and GEMM, or the depthwise kernel.
     if (depthwise) {
-      depthwise_tile(p, runs, plan, count, packed.as<float>(), x.bias, out);
+      depthwise_tile(p, runs, written.runs, plan, count, packed.as<float>(), x.bias, out);
     } else {
-      gemm_tile(p, blocks, plan, count, packed.as<float>(), col, out);
+      gemm_tile(p, blocks, written.blocks, segments, plan, count, packed.as<float>(), col, out);
     }
     // c. Store (NCHW): output[n][co][first + q] = out_tile[q][co].
     if (!nhwc_out) transpose_plane(out_tile, Cout, count, Cout, x.output + n * Cout * pixels + first, pixels);

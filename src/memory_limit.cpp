@@ -73,8 +73,8 @@ Status check_memory_limit(const std::vector<TensorSize>& tensors, int64_t worksp
   return Status::RangeError(m.str());
 }
 
-Status check_forward_memory(const ConvParams& p, int threads, uint64_t limit_bytes) {
-  return check_memory_limit(forward_tensors(p), forward_workspace_bytes(p, threads), limit_bytes);
+Status check_forward_memory(const ConvParams& p, int threads, uint64_t limit_bytes, bool input_channels_last) {
+  return check_memory_limit(forward_tensors(p), forward_workspace_bytes(p, threads, input_channels_last), limit_bytes);
 }
 
 Status check_backward_memory(const ConvParams& p, int threads, uint64_t limit_bytes) {

@@ -35,8 +35,10 @@ std::vector<TensorSize> forward_tensors(const ConvParams& params);
 
 // RangeError when a forward call's tensors, output and workspace together exceed limit_bytes (by default
 // what this build can address: 4 GiB in WebAssembly), saying how much memory was needed. The WebAssembly
-// binding runs it before it copies any tensor into the module's memory.
-Status check_forward_memory(const ConvParams& params, int threads, uint64_t limit_bytes = kAddressSpaceBytes);
+// binding runs it before it copies any tensor into the module's memory, with input_channels_last (its input
+// arrives channels-last, so the forward pass makes no NHWC copy of it; see deform_conv_forward.h).
+Status check_forward_memory(const ConvParams& params, int threads, uint64_t limit_bytes = kAddressSpaceBytes,
+                            bool input_channels_last = false);
 
 // The same for a backward call: grad_output, the inputs, one gradient per input, and the backward
 // pass's workspace.

@@ -55,7 +55,7 @@ class ThreadPool {
   std::atomic<uint64_t> generation_{0};  // bumped (under mutex_) for each parallel_for; workers wait for it to change
   std::atomic<bool> stopping_{false};
   std::atomic<int> busy_workers_{0};     // workers still running the current call's items
-  const std::function<void(int64_t, int)>* task_ = nullptr;
+  const FunctionRef<void(int64_t, int)>* task_ = nullptr;
   int64_t count_ = 0;
   std::atomic<int64_t> next_item_{0};
 };

@@ -9,6 +9,12 @@ import { checkElementCount } from './tensors.js';
 // Floats of the staging block of the channels-last copy-in (1 MiB).
 const STAGING_FLOATS = 1 << 18;
 
+// Bytes held back while a call's tensors are copied in, and released just before the core runs: the core
+// and its embind glue make a few small allocations of their own (argument lists, messages), and in a
+// WebAssembly module built without exceptions a failed small allocation aborts the module. With this
+// headroom, running out of memory is always one of the checked failures (an Error), never an abort.
+const HEADROOM_BYTES = 256 * 1024;
+
 function errorFrom(answer) {
   const Kind = answer.errorKind === 'TypeError' ? TypeError : answer.errorKind === 'RangeError' ? RangeError : Error;
   return new Kind(answer.message);
@@ -58,11 +64,16 @@ export class WasmBackend {
     const names = ['input', 'weight', 'offset', 'mask', 'bias'].filter((name) => tensors[name]);
     const pointers = {};
     const channelsLast = args.dataFormat !== 'NHWC';
+    let headroom = this.allocateBytes(HEADROOM_BYTES, 'the core\'s working headroom');
     try {
       for (const name of names) {
-        pointers[name] = name === 'input' && channelsLast ? this.copyInChannelsLast(tensors.input) : this.copyIn(tensors[name].data, name);
+        pointers[name] = name === 'input' && channelsLast
+          ? this.copyInChannelsLast(tensors.input, argNames.input)
+          : this.copyIn(tensors[name].data, argNames[name]);
       }
-      pointers.output = this.allocate(plan.outputElements, 'output');
+      pointers.output = this.allocate(plan.outputElements, 'the output');
+      this.module._free(headroom);
+      headroom = 0;
       const liveBefore = this.module.workspaceLiveBytes();
       this.module.resetWorkspacePeak();
       const answer = this.engine.forward(args, pointers, channelsLast);
@@ -146,10 +157,10 @@ export class WasmBackend {
    * Copies an NCHW tensor into the heap as NHWC: block by block (channels x pixels) into a staging area of at
    * most STAGING_FLOATS, which the core transposes into place. Returns the heap address.
    */
-  copyInChannelsLast({ data, shape }) {
+  copyInChannelsLast({ data, shape }, what) {
     const [N, C, H, W] = shape;
     const HW = H * W;
-    const pointer = this.allocate(data.length, 'input');
+    const pointer = this.allocate(data.length, what);
     if (C <= 1 || HW <= 1) { // one channel or one pixel: both orders are the same
       this.heapF32().set(data, pointer >>> 2);
       this.lastStagingBytes = 0;
@@ -159,7 +170,7 @@ export class WasmBackend {
     const blockChannels = Math.max(1, Math.min(C, Math.floor(STAGING_FLOATS / blockPixels)));
     let staging = 0;
     try {
-      staging = this.allocate(blockChannels * blockPixels, 'the input\'s staging block');
+      staging = this.allocate(blockChannels * blockPixels, `the staging block of ${what}`);
       this.lastStagingBytes = blockChannels * blockPixels * 4;
       for (let n = 0; n < N; n++) {
         for (let c0 = 0; c0 < C; c0 += blockChannels) {
@@ -189,8 +200,10 @@ export class WasmBackend {
     return pointer;
   }
 
-  /** Memory of the last forward call in bytes: the core's peak workspace (packed weights included), the packed
-   * weights, and the copy-in's staging block. */
+  /**
+   * Memory of the last forward call in bytes: the core's peak workspace (packed weights included), the packed
+   * weights, and the copy-in's staging block. The benchmark reads it.
+   */
   lastForwardMemoryStats() {
     return this.lastForwardMemory ? { ...this.lastForwardMemory } : null;
   }
