@@ -4,7 +4,9 @@
 //   2. native (compare-native.mjs): our native build vs onnxruntime-node, checked, timed;
 //   3. memory and cost curves in a fresh process (memory.mjs);
 //   4. bench/results.json, bench/RESULTS.md (tables), bench/chart.svg, and the README's performance section.
-// Options: --seconds S (time budget per implementation and shape, default 1.5), --no-readme.
+// Options: --seconds S (time budget per implementation and shape, default 1.5), --no-readme, --report-only
+// (no measuring: writes RESULTS.md, chart.svg and the README section again from bench/results.json, e.g.
+// after editing bench/NOTES.md).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,7 @@ import { evaluateTargets } from './targets.mjs';
 const args = process.argv.slice(2);
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 1.5;
 const writeReadme = !args.includes('--no-readme');
+const reportOnly = args.includes('--report-only');
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const started = Date.now();
 
@@ -31,69 +34,74 @@ function child(script, extra) {
   return JSON.parse(readFileSync(out, 'utf8'));
 }
 
-mkdirSync(WORK_DIR, { recursive: true });
-const machine = {
-  cpu: os.cpus()[0].model.trim(), cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-  os: `${os.type()} ${os.release()}`, node: process.versions.node, loadBefore: os.loadavg(),
-};
-log(`deformconv-wasm benchmark: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
-if (machine.loadBefore[0] > 0.5) log('warning: the machine is busy (load average above 0.5); timings will be noisy');
-
-log('1/3 WebAssembly: ours vs onnxruntime-web (one process per thread count)');
-const wasm = { 1: child('compare-wasm.mjs', ['1', String(seconds)]), 2: child('compare-wasm.mjs', ['2', String(seconds)]) };
-log('2/3 native: ours vs onnxruntime-node');
-const native = await compareNative({ seconds: Math.min(seconds, 1), log: (m) => log(`  [native] ${m}`) });
-log('3/3 memory and cost curves');
-const memory = child('memory.mjs', []);
-
-const gflops = (s, ms) => flops(s) / ms / 1e6;
-const withRate = (s, t) => ({ ...t, gflops: gflops(s, t.medianMs) });
-const shapes = SHAPES.map((s, i) => {
-  const entry = {
-    name: s.name, what: s.what, gflop: flops(s) / 1e9, gemmHeavy: s.gemmHeavy, large: isLarge(s),
-    layer: { N: s.N, C: s.C, H: s.H, W: s.W, Cout: s.Cout, k: s.k, stride: s.stride, pad: s.pad, dilation: s.dilation, groups: s.groups, offsetGroups: s.offsetGroups },
-    wasm: {}, native: {},
+async function measure() {
+  mkdirSync(WORK_DIR, { recursive: true });
+  const machine = {
+    cpu: os.cpus()[0].model.trim(), cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`, node: process.versions.node, loadBefore: os.loadavg(),
   };
-  for (const T of [1, 2]) {
-    const w = wasm[T].shapes[i];
-    const m = w.memory;
-    entry.wasm[T] = {
-      ours: withRate(s, w.ours), ortWeb: withRate(s, w.ortWeb), ratio: w.ortWeb.medianMs / w.ours.medianMs,
-      peakFraction: gflops(s, w.ours.medianMs) / wasm[T].peak.total, agreement: w.agreement,
-      workspacePeakBytes: m.workspacePeakBytes, extraBytes: m.workspacePeakBytes - m.packedWeightBytes + m.stagingBytes,
-      otherCores: w.otherCores, attempts: w.attempts,
-    };
-    const n = native.shapes[i][T];
-    entry.native[T] = { ours: withRate(s, n.ours), ortNode: withRate(s, n.ortNode), ratio: n.ortNode.medianMs / n.ours.medianMs, agreement: n.agreement, otherCores: n.otherCores };
-  }
-  entry.speedup = entry.wasm[1].ours.medianMs / entry.wasm[2].ours.medianMs;
-  return entry;
-});
+  log(`deformconv-wasm benchmark: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
+  if (machine.loadBefore[0] > 0.5) log('warning: the machine is busy (load average above 0.5); timings will be noisy');
 
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-const results = {
-  date: new Date().toISOString().slice(0, 10),
-  machine: { ...machine, loadAfter: os.loadavg() },
-  seconds,
-  versions: { ours: pkg.version, wasmSimd: wasm[1].oursInfo.simdInstructions, nativeSimd: native.simd, ortWeb: wasm[1].ortWebVersion, ortNode: ortNodeVersion() },
-  peak: { 1: wasm[1].peak, 2: wasm[2].peak },
-  shapes,
-  memory: { shape: MEMORY_SHAPE.what, ...memory },
-  notes: [],
-};
-results.targets = evaluateTargets(results);
-const others = shapes.flatMap((s) => [1, 2].flatMap((T) => [s.wasm[T].otherCores, s.native[T].otherCores])).filter((x) => x !== null && x !== undefined);
-if (others.length) {
-  const worst = Math.max(...others);
-  results.machine.maxOtherCores = worst;
-  results.notes.push(`Other processes used at most ${worst.toFixed(2)} cores during an accepted timing block ` +
-    `(a block is repeated, after waiting for a quiet second, while they use more than 0.15; see bench/timing.mjs)` +
-    (worst > 0.15 ? ': some blocks stayed busy after every retry and are noisier than the rest.' : '.'));
+  log('1/3 WebAssembly: ours vs onnxruntime-web (one process per thread count)');
+  const wasm = { 1: child('compare-wasm.mjs', ['1', String(seconds)]), 2: child('compare-wasm.mjs', ['2', String(seconds)]) };
+  log('2/3 native: ours vs onnxruntime-node');
+  const native = await compareNative({ seconds: Math.min(seconds, 1), log: (m) => log(`  [native] ${m}`) });
+  log('3/3 memory and cost curves');
+  const memory = child('memory.mjs', []);
+
+  const gflops = (s, ms) => flops(s) / ms / 1e6;
+  const withRate = (s, t) => ({ ...t, gflops: gflops(s, t.medianMs) });
+  const shapes = SHAPES.map((s, i) => {
+    const entry = {
+      name: s.name, what: s.what, gflop: flops(s) / 1e9, gemmHeavy: s.gemmHeavy, large: isLarge(s),
+      layer: { N: s.N, C: s.C, H: s.H, W: s.W, Cout: s.Cout, k: s.k, stride: s.stride, pad: s.pad, dilation: s.dilation, groups: s.groups, offsetGroups: s.offsetGroups },
+      wasm: {}, native: {},
+    };
+    for (const T of [1, 2]) {
+      const w = wasm[T].shapes[i];
+      const m = w.memory;
+      entry.wasm[T] = {
+        ours: withRate(s, w.ours), ortWeb: withRate(s, w.ortWeb), ratio: w.ortWeb.medianMs / w.ours.medianMs,
+        peakFraction: gflops(s, w.ours.medianMs) / wasm[T].peak.total, agreement: w.agreement,
+        workspacePeakBytes: m.workspacePeakBytes, extraBytes: m.workspacePeakBytes - m.packedWeightBytes + m.stagingBytes,
+        otherCores: w.otherCores, attempts: w.attempts,
+      };
+      const n = native.shapes[i][T];
+      entry.native[T] = { ours: withRate(s, n.ours), ortNode: withRate(s, n.ortNode), ratio: n.ortNode.medianMs / n.ours.medianMs, agreement: n.agreement, otherCores: n.otherCores };
+    }
+    entry.speedup = entry.wasm[1].ours.medianMs / entry.wasm[2].ours.medianMs;
+    return entry;
+  });
+
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const results = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: { ...machine, loadAfter: os.loadavg() },
+    seconds,
+    versions: { ours: pkg.version, wasmSimd: wasm[1].oursInfo.simdInstructions, nativeSimd: native.simd, ortWeb: wasm[1].ortWebVersion, ortNode: ortNodeVersion() },
+    peak: { 1: wasm[1].peak, 2: wasm[2].peak },
+    shapes,
+    memory: { shape: MEMORY_SHAPE.what, ...memory },
+    notes: [],
+  };
+  results.targets = evaluateTargets(results);
+  const others = shapes.flatMap((s) => [1, 2].flatMap((T) => [s.wasm[T].otherCores, s.native[T].otherCores])).filter((x) => x !== null && x !== undefined);
+  if (others.length) {
+    const worst = Math.max(...others);
+    results.machine.maxOtherCores = worst;
+    results.notes.push(`Other processes used at most ${worst.toFixed(2)} cores during an accepted timing block ` +
+      `(a block is repeated, after waiting for a quiet second, while they use more than 0.15; see bench/timing.mjs)` +
+      (worst > 0.15 ? ': some blocks stayed busy after every retry and are noisier than the rest.' : '.'));
+  }
+  return results;
 }
+
+const results = reportOnly ? JSON.parse(readFileSync(join(BENCH_DIR, 'results.json'), 'utf8')) : await measure();
 
 // What limits the targets that are not met: written by hand after a run (bench/NOTES.md), copied into the report.
 const notesPath = join(BENCH_DIR, 'NOTES.md');
-if (existsSync(notesPath)) results.limits = readFileSync(notesPath, 'utf8').trim();
+results.limits = existsSync(notesPath) ? readFileSync(notesPath, 'utf8').trim() : undefined;
 
 writeFileSync(join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
 writeFileSync(join(BENCH_DIR, 'RESULTS.md'), `${markdownReport(results)}\n`);
