@@ -12,7 +12,7 @@ import { createOrtWebSession, ortWebVersion, setOrtWebThreads } from './ort-web.
 import { createOurs } from './ours-wasm.mjs';
 import { measurePeak } from './peak.mjs';
 import { SHAPES, flops } from './shapes.mjs';
-import { timeAlternating, waitForQuiet } from './timing.mjs';
+import { pairedRatio, timeAlternating, waitForQuiet } from './timing.mjs';
 
 const threads = Number(process.argv[2]);
 const outFile = process.argv[3];
@@ -48,13 +48,14 @@ for (const s of SHAPES) {
   }
   const timing = await timeAlternating({ ours: () => ours.run(t, s), ortWeb: () => session.run(t) }, { seconds });
   const memory = ours.lastMemory();
+  const ratio = pairedRatio(timing, 'ortWeb', 'ours');
   await session.release();
   const gflops = (ms) => flops(s) / ms / 1e6;
   log(`${s.name}: agree (worst ${agreement.worst.toExponential(1)}); ours ${timing.ours.medianMs.toFixed(2)} ms ` +
     `(${gflops(timing.ours.medianMs).toFixed(1)} GFLOP/s), onnxruntime-web ${timing.ortWeb.medianMs.toFixed(2)} ms ` +
-    `(${gflops(timing.ortWeb.medianMs).toFixed(1)} GFLOP/s): ${(timing.ortWeb.medianMs / timing.ours.medianMs).toFixed(2)}x` +
+    `(${gflops(timing.ortWeb.medianMs).toFixed(1)} GFLOP/s): ${ratio.toFixed(2)}x` +
     (timing.otherCores === null ? '' : `; other processes ${timing.otherCores.toFixed(2)} cores${timing.attempts > 1 ? ` (attempt ${timing.attempts})` : ''}`));
-  shapes.push({ name: s.name, agreement: { worst: agreement.worst }, ours: timing.ours, ortWeb: timing.ortWeb, memory, otherCores: timing.otherCores, attempts: timing.attempts });
+  shapes.push({ name: s.name, agreement: { worst: agreement.worst }, ours: timing.ours, ortWeb: timing.ortWeb, ratio, memory, otherCores: timing.otherCores, attempts: timing.attempts });
 }
 const peakAfter = await quietPeak();
 ours.dispose();

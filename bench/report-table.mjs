@@ -48,7 +48,7 @@ export function memorySection(r) {
   for (const x of m.images) lines.push(`| ${x.shape} | ${mib(x.tensorBytes)} | ${mib(x.packedWeightBytes)} | ${mib(x.extraBytes)} | ${(x.heapBefore / 2 ** 20).toFixed(0)} → ${(x.heapAfter / 2 ** 20).toFixed(0)} MiB |`);
   lines.push('', `${m.shape}: ${m.big.ms.toFixed(0)} ms, ${f1(m.big.gflops)} GFLOP/s (2 threads).`, '');
   const curve = (name, unit, c) => `| ${name} | ${c.points.map((p) => `${p.x}: ${p.ms.toFixed(2)} ms`).join(', ')} | ${(c.fit.slope * 1e3).toPrecision(3)} µs per ${unit} | ${c.fit.intercept.toFixed(2)} ms | ${c.fit.r2.toFixed(4)} |`;
-  lines.push('| cost curve (2 threads) | points (x: median time) | slope | intercept | R² |', '|---|---|---|---|---|');
+  lines.push('| cost curve (2 threads) | points (x: best time) | slope | intercept | R² |', '|---|---|---|---|---|');
   lines.push(curve('output pixels, 64→64 channels, 3x3', 'pixel', m.curves.pixels));
   lines.push(curve('C_in·C_out, 32x32 pixels, 3x3', 'unit', m.curves.channels));
   return lines.join('\n');
@@ -63,7 +63,9 @@ export function markdownReport(r) {
     `deformconv-wasm ${r.versions.ours} (WebAssembly ${r.versions.wasmSimd}, native ${r.versions.nativeSimd}), onnxruntime-web ${r.versions.ortWeb}, onnxruntime-node ${r.versions.ortNode}.`,
     `Forward pass, median of the timed calls; GFLOP/s counts 2·N·C_out·(C_in/groups)·kh·kw·Ho·Wo. Every layer has offsets, a mask and a bias. ` +
       `Ours and onnxruntime agreed to 1e-4 on every shape before timing. WASM SIMD peak (independent f32x4 mul+add chains, measured): ` +
-      `${f1(r.peak[1].total)} GFLOP/s on 1 thread, ${f1(r.peak[2].total)} on 2.`,
+      `${f1(r.peak[1].total)} GFLOP/s on 1 thread, ${f1(r.peak[2].total)} on 2. ` +
+      'The WebAssembly ratio is the median, over the alternating rounds, of onnxruntime-web\'s time over ours in the same round; ' +
+      'the native ratio compares medians (our native tool and onnxruntime-node run one after the other).',
     '',
     '## Targets',
     '',

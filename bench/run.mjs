@@ -62,7 +62,7 @@ async function measure() {
       const w = wasm[T].shapes[i];
       const m = w.memory;
       entry.wasm[T] = {
-        ours: withRate(s, w.ours), ortWeb: withRate(s, w.ortWeb), ratio: w.ortWeb.medianMs / w.ours.medianMs,
+        ours: withRate(s, w.ours), ortWeb: withRate(s, w.ortWeb), ratio: w.ratio,
         peakFraction: gflops(s, w.ours.medianMs) / wasm[T].peak.total, agreement: w.agreement,
         workspacePeakBytes: m.workspacePeakBytes, extraBytes: m.workspacePeakBytes - m.packedWeightBytes + m.stagingBytes,
         otherCores: w.otherCores, attempts: w.attempts,

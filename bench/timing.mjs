@@ -47,27 +47,41 @@ const RUN_CALLS = 4;
 async function timeBlock(fns, { seconds, minRuns, maxRuns }) {
   const names = Object.keys(fns);
   const times = Object.fromEntries(names.map((n) => [n, []]));
+  const runs = Object.fromEntries(names.map((n) => [n, []])); // median of each run, run by run
   const start = performance.now();
   while (times[names[0]].length < maxRuns) {
     if (times[names[0]].length >= minRuns && performance.now() - start > seconds * 1000 * names.length) break;
     for (const name of names) {
       await settle();
       await fns[name]();
+      const run = [];
       for (let i = 1; i < RUN_CALLS; i++) {
         const t0 = performance.now();
         await fns[name]();
-        times[name].push(performance.now() - t0);
+        run.push(performance.now() - t0);
       }
+      times[name].push(...run);
+      runs[name].push(median(run));
     }
   }
-  return times;
+  return { times, runs };
+}
+
+/**
+ * How many times faster `fast` is than `slow`: the median over rounds of the ratio of their runs in the same
+ * round (measured a few milliseconds apart), which a slow spell of the machine affects far less than a
+ * ratio of overall medians.
+ */
+export function pairedRatio(result, slow, fast) {
+  const a = result.runMedians[slow], b = result.runMedians[fast];
+  return median(a.map((x, i) => x / b[i]));
 }
 
 /**
  * fns: { name: async () => void }. Two warm-up calls each, then alternating runs until every implementation
  * has at least minRuns timed calls and either `seconds` (per implementation) have passed or maxRuns calls are
  * timed; the whole block is retried up to `attempts` times while other processes were busy.
- * Returns { name: { medianMs, minMs, runs }, otherCores, attempts }.
+ * Returns { name: { medianMs, minMs, runs }, runMedians: { name: [median of each run] }, otherCores, attempts }.
  */
 export async function timeAlternating(fns, { seconds = 1.5, minRuns = 6, maxRuns = 60, maxOtherCores = 0.15, attempts = 4 } = {}) {
   const names = Object.keys(fns);
@@ -75,17 +89,17 @@ export async function timeAlternating(fns, { seconds = 1.5, minRuns = 6, maxRuns
     await fns[name]();
     await fns[name]();
   }
-  let times, others = null, attempt = 0;
+  let times, runs, others = null, attempt = 0;
   while (attempt < attempts) {
     attempt++;
     const snapshot = loadSnapshot();
-    times = await timeBlock(fns, { seconds, minRuns, maxRuns });
+    ({ times, runs } = await timeBlock(fns, { seconds, minRuns, maxRuns }));
     others = otherCores(snapshot);
     if (others === null || others <= maxOtherCores || waitBudgetSeconds <= 0) break;
     if (attempt < attempts) await waitForQuiet(maxOtherCores / 2, 30);
   }
   const result = Object.fromEntries(names.map((n) => [n, { medianMs: median(times[n]), minMs: Math.min(...times[n]), runs: times[n].length }]));
-  return { ...result, otherCores: others, attempts: attempt };
+  return { ...result, runMedians: runs, otherCores: others, attempts: attempt };
 }
 
 export { median };
