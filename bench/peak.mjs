@@ -99,4 +99,21 @@ export async function measurePeak(threads, { rounds = 5, seconds = 0.25 } = {}) 
   return { total: best, perThread: best / threads };
 }
 
+let probe = null;
+/**
+ * GFLOP/s of one short run of the peak loop on the calling thread (about `seconds`): a probe of how fast this
+ * core runs right now. A machine shared with other virtual machines slows down without any process of its
+ * own being busy; the timing harness compares this against the best it has seen.
+ */
+export function probePeak(seconds = 0.02) {
+  if (!probe) {
+    probe = new WebAssembly.Instance(new WebAssembly.Module(peakModuleBytes())).exports.peak;
+    for (let i = 0; i < 60; i++) probe(200000); // tier up to the optimizing compiler
+  }
+  const iterations = Math.round((seconds * 50e9) / FLOPS_PER_ITERATION);
+  const t0 = performance.now();
+  probe(iterations);
+  return (iterations * FLOPS_PER_ITERATION) / (performance.now() - t0) / 1e6;
+}
+
 if (!isMainThread && workerData && workerData.barrier) workerMain();

@@ -6,8 +6,12 @@
 // threads spin for about 20 ms of CPU after each of its calls (measured in Node 20), which would otherwise eat
 // into the next run's cores.
 // On a shared machine the whole block is repeated (after waiting for a quiet second) when other processes
-// used more than maxOtherCores of CPU while it ran (cpu-load.mjs); the result says how busy the others were.
+// used more than maxOtherCores of CPU while it ran (cpu-load.mjs), or when this core ran slow before or after
+// it: a 20 ms probe of the peak loop (peak.mjs) below 93% of the best probe of this process means the host
+// gave the virtual machine less than a whole core (other virtual machines do not show in /proc/stat). The
+// result says how busy the others were and how fast the probes ran.
 import { loadSnapshot, otherCores } from './cpu-load.mjs';
+import { probePeak } from './peak.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -43,6 +47,16 @@ export async function waitForQuiet(maxOtherCores = 0.1, maxSeconds = 30) {
 }
 
 const RUN_CALLS = 4;
+
+// The fastest probe so far (GFLOP/s of the peak loop on this thread) and the share of it a block needs.
+const MIN_SPEED = 0.93;
+let bestProbe = 0;
+function probe() {
+  if (bestProbe === 0) for (let i = 0; i < 10; i++) bestProbe = Math.max(bestProbe, probePeak()); // settle the tier-up
+  const p = Math.max(probePeak(), probePeak());
+  bestProbe = Math.max(bestProbe, p);
+  return p;
+}
 
 async function timeBlock(fns, { seconds, minRuns, maxRuns }) {
   const names = Object.keys(fns);
@@ -81,7 +95,8 @@ export function pairedRatio(result, slow, fast) {
  * fns: { name: async () => void }. Two warm-up calls each, then alternating runs until every implementation
  * has at least minRuns timed calls and either `seconds` (per implementation) have passed or maxRuns calls are
  * timed; the whole block is retried up to `attempts` times while other processes were busy.
- * Returns { name: { medianMs, minMs, runs }, runMedians: { name: [median of each run] }, otherCores, attempts }.
+ * Returns { name: { medianMs, minMs, runs }, runMedians: { name: [median of each run] }, otherCores, speed (the
+ * slower probe around the block over the best probe), attempts }.
  */
 export async function timeAlternating(fns, { seconds = 1.5, minRuns = 6, maxRuns = 60, maxOtherCores = 0.15, attempts = 4 } = {}) {
   const names = Object.keys(fns);
@@ -89,17 +104,20 @@ export async function timeAlternating(fns, { seconds = 1.5, minRuns = 6, maxRuns
     await fns[name]();
     await fns[name]();
   }
-  let times, runs, others = null, attempt = 0;
+  let times, runs, others = null, attempt = 0, speed = 1;
   while (attempt < attempts) {
     attempt++;
     const snapshot = loadSnapshot();
+    const before = probe();
     ({ times, runs } = await timeBlock(fns, { seconds, minRuns, maxRuns }));
     others = otherCores(snapshot);
-    if (others === null || others <= maxOtherCores || waitBudgetSeconds <= 0) break;
+    speed = Math.min(before, probe()) / bestProbe;
+    const quiet = (others === null || others <= maxOtherCores) && speed >= MIN_SPEED;
+    if (quiet || waitBudgetSeconds <= 0) break;
     if (attempt < attempts) await waitForQuiet(maxOtherCores / 2, 30);
   }
   const result = Object.fromEntries(names.map((n) => [n, { medianMs: median(times[n]), minMs: Math.min(...times[n]), runs: times[n].length }]));
-  return { ...result, runMedians: runs, otherCores: others, attempts: attempt };
+  return { ...result, runMedians: runs, otherCores: others, speed, attempts: attempt };
 }
 
 export { median };
