@@ -6,10 +6,11 @@
 // threads spin for about 20 ms of CPU after each of its calls (measured in Node 20), which would otherwise eat
 // into the next run's cores.
 // On a shared machine the whole block is repeated (after waiting for a quiet second) when other processes
-// used more than maxOtherCores of CPU while it ran (cpu-load.mjs), or when this core ran slow before or after
-// it: a 20 ms probe of the peak loop (peak.mjs) below 93% of the best probe of this process means the host
-// gave the virtual machine less than a whole core (other virtual machines do not show in /proc/stat). The
-// result says how busy the others were and how fast the probes ran.
+// used more than maxOtherCores of CPU while it ran (cpu-load.mjs); and a round (one run of each
+// implementation) is left out when this core ran slow just before or after it: a 20 ms probe of the peak loop
+// (peak.mjs) below 93% of the best probe of this process means the host gave the virtual machine less than a
+// whole core (other virtual machines do not show in /proc/stat). The result says how busy the others were and
+// how many rounds were left out.
 import { loadSnapshot, otherCores } from './cpu-load.mjs';
 import { probePeak } from './peak.mjs';
 
@@ -63,8 +64,12 @@ async function timeBlock(fns, { seconds, minRuns, maxRuns }) {
   const times = Object.fromEntries(names.map((n) => [n, []]));
   const runs = Object.fromEntries(names.map((n) => [n, []])); // median of each run, run by run
   const start = performance.now();
-  while (times[names[0]].length < maxRuns) {
+  let rounds = 0, dropped = 0;
+  while (times[names[0]].length < maxRuns && rounds++ < 3 * maxRuns) {
     if (times[names[0]].length >= minRuns && performance.now() - start > seconds * 1000 * names.length) break;
+    // A round counts only if the core ran at full speed just before and just after it.
+    const before = probe();
+    const round = {};
     for (const name of names) {
       await settle();
       await fns[name]();
@@ -74,11 +79,18 @@ async function timeBlock(fns, { seconds, minRuns, maxRuns }) {
         await fns[name]();
         run.push(performance.now() - t0);
       }
-      times[name].push(...run);
-      runs[name].push(median(run));
+      round[name] = run;
+    }
+    if (Math.min(before, probe()) < MIN_SPEED * bestProbe && performance.now() - start < 4 * seconds * 1000 * names.length) {
+      dropped++;
+      continue;
+    }
+    for (const name of names) {
+      times[name].push(...round[name]);
+      runs[name].push(median(round[name]));
     }
   }
-  return { times, runs };
+  return { times, runs, dropped };
 }
 
 /**
@@ -95,8 +107,8 @@ export function pairedRatio(result, slow, fast) {
  * fns: { name: async () => void }. Two warm-up calls each, then alternating runs until every implementation
  * has at least minRuns timed calls and either `seconds` (per implementation) have passed or maxRuns calls are
  * timed; the whole block is retried up to `attempts` times while other processes were busy.
- * Returns { name: { medianMs, minMs, runs }, runMedians: { name: [median of each run] }, otherCores, speed (the
- * slower probe around the block over the best probe), attempts }.
+ * Returns { name: { medianMs, minMs, runs }, runMedians: { name: [median of each run] }, otherCores,
+ * droppedRounds (rounds left out because the core ran slow), attempts }.
  */
 export async function timeAlternating(fns, { seconds = 1.5, minRuns = 6, maxRuns = 60, maxOtherCores = 0.15, attempts = 4 } = {}) {
   const names = Object.keys(fns);
@@ -104,20 +116,17 @@ export async function timeAlternating(fns, { seconds = 1.5, minRuns = 6, maxRuns
     await fns[name]();
     await fns[name]();
   }
-  let times, runs, others = null, attempt = 0, speed = 1;
+  let times, runs, dropped = 0, others = null, attempt = 0;
   while (attempt < attempts) {
     attempt++;
     const snapshot = loadSnapshot();
-    const before = probe();
-    ({ times, runs } = await timeBlock(fns, { seconds, minRuns, maxRuns }));
+    ({ times, runs, dropped } = await timeBlock(fns, { seconds, minRuns, maxRuns }));
     others = otherCores(snapshot);
-    speed = Math.min(before, probe()) / bestProbe;
-    const quiet = (others === null || others <= maxOtherCores) && speed >= MIN_SPEED;
-    if (quiet || waitBudgetSeconds <= 0) break;
+    if (others === null || others <= maxOtherCores || waitBudgetSeconds <= 0) break;
     if (attempt < attempts) await waitForQuiet(maxOtherCores / 2, 30);
   }
   const result = Object.fromEntries(names.map((n) => [n, { medianMs: median(times[n]), minMs: Math.min(...times[n]), runs: times[n].length }]));
-  return { ...result, runMedians: runs, otherCores: others, speed, attempts: attempt };
+  return { ...result, runMedians: runs, otherCores: others, droppedRounds: dropped, attempts: attempt };
 }
 
 export { median };
