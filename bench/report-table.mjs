@@ -6,7 +6,8 @@ const mib = (b) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 
 export function machineLine(r) {
   const m = r.machine;
-  return `${r.date}, ${m.cpu} (${m.cores} cores), ${m.os}, Node ${m.node}; load average ${m.loadBefore.map((x) => x.toFixed(2)).join(' ')} at the start`;
+  const others = m.maxOtherCores === undefined ? '' : `other processes used at most ${m.maxOtherCores.toFixed(2)} cores while blocks were timed, `;
+  return `${r.date}, ${m.cpu} (${m.cores} cores), ${m.os}, Node ${m.node}; ${others}load average ${m.loadBefore.map((x) => x.toFixed(2)).join(' ')} at the start`;
 }
 
 export function targetsTable(r) {
