@@ -12,6 +12,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/f32_store_tile.h"
+
 namespace dcn::kernels {
 
 template <class Arch>
@@ -48,18 +50,7 @@ inline void f32_gemm_bias(size_t mr, size_t nc, size_t kc, const float* a, size_
     }
   }
 
-  for (size_t r = 0; r < mr; ++r) {
-    float* c_row = c + r * c_stride;
-    if (nc == NR) {
-      vacc[r][0].store_unaligned(c_row);
-      vacc[r][1].store_unaligned(c_row + kLanes);
-    } else {
-      alignas(64) float tail[NR];
-      vacc[r][0].store_unaligned(tail);
-      vacc[r][1].store_unaligned(tail + kLanes);
-      std::copy(tail, tail + nc, c_row);
-    }
-  }
+  f32_store_tile<Arch, MR>(vacc, mr, nc, c, c_stride);
 }
 
 }  // namespace dcn::kernels

@@ -21,6 +21,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/f32_store_tile.h"
+
 namespace dcn::kernels {
 
 enum class GemmInit { kFromBias, kAccumulate };
@@ -70,18 +72,7 @@ inline void f32_gemm_kblock(size_t mr, size_t nc, size_t kc, const float* a, con
     }
   }
 
-  for (size_t r = 0; r < mr; ++r) {
-    float* c_row = c + r * c_stride;
-    if (nc == NR) {
-      vacc[r][0].store_unaligned(c_row);
-      vacc[r][1].store_unaligned(c_row + kLanes);
-    } else {
-      alignas(64) float tail[NR];
-      vacc[r][0].store_aligned(tail);
-      vacc[r][1].store_aligned(tail + kLanes);
-      std::copy(tail, tail + nc, c_row);
-    }
-  }
+  f32_store_tile<Arch, MR>(vacc, mr, nc, c, c_stride);
 }
 
 }  // namespace dcn::kernels
