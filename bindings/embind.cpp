@@ -65,8 +65,10 @@ class Engine {
 
   // Validates a call and reports the output shape, so the JS layer can allocate before running. A call
   // whose tensors, results and workspace cannot all fit in the 4 GiB heap is a RangeError here, before
-  // anything is allocated.
-  val validate(const val& args) const {
+  // anything is allocated. A valid call's params are kept for the forward() or packWeights() that follows
+  // (the JS layer validates every call right before running it, synchronously): reading the arguments
+  // object through embind costs tens of microseconds, so the call is not parsed twice.
+  val validate(const val& args) {
     const dcn::ConvRequest request = request_from(args);
     dcn::ConvParams p;
     dcn::Status s = dcn::validate(request, &p);
@@ -74,25 +76,40 @@ class Engine {
       s = request.has_grad_output ? dcn::check_backward_memory(p, threads())
                                   : dcn::check_forward_memory(p, threads(), dcn::kAddressSpaceBytes, true);
     }
+    has_validated_ = s.ok() && !request.has_grad_output;
+    if (has_validated_) validated_ = p;
     return answer(s, p, threads(), request.has_grad_output);
   }
 
-  // pointers: { input, weight, offset, mask, bias, output } heap byte addresses (mask, bias may be 0/null);
-  // input_channels_last: the JS layer wrote an NCHW input channels-last (toChannelsLast).
-  val forward(const val& args, const val& pointers, bool input_channels_last) {
-    dcn::ConvParams p;
-    dcn::Status s = dcn::validate(request_from(args), &p);
-    if (!s.ok()) return answer(s);
+  // Runs the forward call validate() accepted last. pointers: { input, weight, offset, mask, bias, output }
+  // heap byte addresses (mask, bias may be 0/null), or packedWeights (from packWeights) instead of weight
+  // and bias; input_channels_last: the JS layer wrote an NCHW input channels-last (toChannelsLast).
+  val forward(const val& pointers, bool input_channels_last) {
+    if (!has_validated_) return answer(dcn::Status::Internal("forward: no validated call to run (validate it first)"));
+    const dcn::ConvParams& p = validated_;
     dcn::ForwardTensors t;
     t.input = pointer<float>(pointers, "input");
+    t.packed_weights = pointer<float>(pointers, "packedWeights");
     t.weight = pointer<float>(pointers, "weight");
     t.offset = pointer<float>(pointers, "offset");
     t.mask = p.convention == dcn::Convention::kTorchvision && p.use_mask ? pointer<float>(pointers, "mask") : nullptr;
     t.bias = p.has_bias ? pointer<float>(pointers, "bias") : nullptr;
     t.output = mutable_pointer(pointers, "output");
     t.input_channels_last = input_channels_last;
-    s = dcn::deform_conv2d_forward(p, t, pool_);
+    const dcn::Status s = dcn::deform_conv2d_forward(p, t, pool_);
     return answer(s, p, threads(), false);
+  }
+
+  // Packs the weights of the forward call validate() accepted last into packedWeights (packedWeightBytes
+  // of validate's answer). pointers: { weight, bias, packedWeights }. Used by prepared layers, which pack once
+  // and run many calls.
+  val pack_weights(const val& pointers) {
+    if (!has_validated_) return answer(dcn::Status::Internal("packWeights: no validated call (validate it first)"));
+    const dcn::ConvParams& p = validated_;
+    const dcn::Status s = dcn::pack_forward_weights(p, pointer<float>(pointers, "weight"),
+                                                    p.has_bias ? pointer<float>(pointers, "bias") : nullptr,
+                                                    mutable_pointer(pointers, "packedWeights"), pool_);
+    return answer(s);
   }
 
   // dst[p * dst_stride + c] = src[c * pixels + p] for c < channels, p < pixels (unsigned byte addresses):
@@ -143,6 +160,8 @@ class Engine {
 #endif
   }
   dcn::ThreadPool pool_;
+  dcn::ConvParams validated_;  // the last forward call validate() accepted
+  bool has_validated_ = false;
 };
 
 bool has_threads() {
@@ -178,6 +197,7 @@ EMSCRIPTEN_BINDINGS(deformconv) {
       .function("threads", &Engine::threads)
       .function("validate", &Engine::validate)
       .function("forward", &Engine::forward)
+      .function("packWeights", &Engine::pack_weights)
       .function("toChannelsLast", &Engine::to_channels_last)
       .function("backward", &Engine::backward);
   emscripten::function("hasThreads", &has_threads);

@@ -1,6 +1,7 @@
 // Forward pass pipeline (one call):
 //   1. pack the weights once, the panels shared out over the threads: GEMM panels of NR output channels
-//      (bias first), or for a depthwise layer a (taps, C) table;
+//      (bias first), or for a depthwise layer a (taps, C) table and the bias; a caller that runs the same
+//      layer again and again packs once (pack_forward_weights) and hands the packed weights in instead;
 //   2. channels-last input: an NCHW input that is not already channels-last in memory is copied to NHWC
 //      (native callers; the JS layer writes the input channels-last while copying it in, so a WebAssembly
 //      call never holds a second copy of the input). A row of zeros serves every corner outside the image;
@@ -231,10 +232,11 @@ void gemm_tile(const ConvParams& p, const KBlock* blocks, int64_t block_count, c
   }
 }
 
-// Step b of the depthwise path for one tile.
+// Step b of the depthwise path for one tile. packed: the (taps + 1, C) table, bias in its last row.
 void depthwise_tile(const ConvParams& p, const ChannelRun* runs, int64_t run_count, const BilinearSample* plan,
-                    int64_t count, const float* packed, const float* bias, float* out) {
+                    int64_t count, const float* packed, float* out) {
   const int64_t taps = p.taps(), C = p.out_channels;
+  const float* bias = p.has_bias ? packed + taps * C : nullptr;
   for (int64_t q = 0; q < count; ++q) {
     for (const ChannelRun* run_ptr = runs; run_ptr != runs + run_count; ++run_ptr) {
       const ChannelRun& run = *run_ptr;
@@ -244,6 +246,18 @@ void depthwise_tile(const ConvParams& p, const ChannelRun* runs, int64_t run_cou
                                             static_cast<size_t>(c), packed + c, static_cast<size_t>(C),
                                             bias ? bias + c : nullptr, out + q * C + c);
     }
+  }
+}
+
+// Step 1: the weights (and bias) in the layout the tiles read, a GEMM panel per work item, or the depthwise
+// (taps, C) table.
+void pack_layer_weights(const ConvParams& p, const float* weight, const float* bias, float* packed, ThreadPool& pool) {
+  if (is_depthwise(p)) {
+    pack_depthwise_weights(p, weight, bias, packed);
+  } else {
+    pool.parallel_for(p.groups * panels_per_group(p, kForwardNR), [&](int64_t panel, int) {
+      pack_weight_panel(p, kForwardNR, panel, weight, bias, packed);
+    });
   }
 }
 
@@ -261,10 +275,21 @@ int64_t forward_packed_weight_bytes(const ConvParams& p) {
   return floats < 0 ? -1 : round64(4 * floats);
 }
 
+Status pack_forward_weights(const ConvParams& p, const float* weight, const float* bias, float* packed,
+                            ThreadPool& pool) {
+  if (!weight || !packed || (p.has_bias && !bias)) {
+    return Status::TypeError(!weight ? "pack_forward_weights: weight must be given"
+                             : !packed ? "pack_forward_weights: the packed weights' memory must be given"
+                                       : "pack_forward_weights: bias must be given");
+  }
+  pack_layer_weights(p, weight, bias, packed, pool);
+  return Status::Ok();
+}
+
 Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, ThreadPool& pool) {
   const bool torch_mask = p.convention == Convention::kTorchvision && p.use_mask;
-  const char* missing = !x.input ? "input" : !x.weight ? "weight" : !x.offset ? "offset" : !x.output ? "the output"
-                        : (torch_mask && !x.mask) ? "mask" : (p.has_bias && !x.bias) ? "bias" : nullptr;
+  const char* missing = !x.input ? "input" : (!x.weight && !x.packed_weights) ? "weight" : !x.offset ? "offset" : !x.output ? "the output"
+                        : (torch_mask && !x.mask) ? "mask" : (p.has_bias && !x.bias && !x.packed_weights) ? "bias" : nullptr;
   if (missing) return Status::TypeError(std::string("forward: ") + missing + " must be given");
   const int threads = pool.threads();
   const bool input_channels_last = p.data_format == DataFormat::kNHWC || x.input_channels_last;
@@ -276,7 +301,7 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
   // running out of memory is a Status, never an abort of the WebAssembly module.
   Buffer packed, input_copy, workspace, lists;
   const uint64_t workspace_bytes = static_cast<uint64_t>(t.thread_bytes) * static_cast<uint64_t>(threads);
-  const bool allocated = packed.allocate(4 * static_cast<uint64_t>(t.packed_floats)) &&
+  const bool allocated = (x.packed_weights || packed.allocate(4 * static_cast<uint64_t>(t.packed_floats))) &&
                          input_copy.allocate(4 * static_cast<uint64_t>(t.input_copy_floats)) &&
                          workspace.allocate(workspace_bytes) &&
                          lists.allocate(static_cast<uint64_t>(t.lists.bytes()));
@@ -291,13 +316,11 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
   }
   const bool depthwise = is_depthwise(p);
 
-  // 1. Weights, a panel per work item.
-  if (depthwise) {
-    pack_depthwise_weights(p, x.weight, packed.as<float>());
-  } else {
-    pool.parallel_for(p.groups * panels_per_group(p, kForwardNR), [&](int64_t panel, int) {
-      pack_weight_panel(p, kForwardNR, panel, x.weight, x.bias, packed.as<float>());
-    });
+  // 1. Weights, a panel per work item (unless the caller packed them before).
+  const float* packed_weights = x.packed_weights;
+  if (!packed_weights) {
+    pack_layer_weights(p, x.weight, x.bias, packed.as<float>(), pool);
+    packed_weights = packed.as<float>();
   }
 
   // 2. Channels-last input with a zero row (after the copy, when there is one).
@@ -347,9 +370,9 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
     build_sampling_plan(p, offsets, n, first, count, image_base + n * HW * C, zero_row, plan);
     // b. Columns and GEMM, or the depthwise kernel.
     if (depthwise) {
-      depthwise_tile(p, runs, written.runs, plan, count, packed.as<float>(), x.bias, out);
+      depthwise_tile(p, runs, written.runs, plan, count, packed_weights, out);
     } else {
-      gemm_tile(p, blocks, written.blocks, segments, plan, count, packed.as<float>(), col, out);
+      gemm_tile(p, blocks, written.blocks, segments, plan, count, packed_weights, col, out);
     }
     // c. Store (NCHW): output[n][co][first + q] = out_tile[q][co].
     if (!nhwc_out) transpose_plane(out_tile, Cout, count, Cout, x.output + n * Cout * pixels + first, pixels);

@@ -20,6 +20,10 @@ struct ForwardTensors {
   // tensor into WebAssembly memory) writes it channels-last and sets this, so the core needs no NHWC copy of
   // the whole input. Ignored for NHWC calls, whose input is channels-last already.
   bool input_channels_last = false;
+  // Weights (and bias) already packed by pack_forward_weights() for params with the same weight shape,
+  // groups and bias: the pass then reads neither weight nor bias and packs nothing. A caller that runs one
+  // layer many times (the JS API's prepared layers) packs once; null packs them for this call.
+  const float* packed_weights = nullptr;
 };
 
 // Computes the output. params must come from validate(). Fails when a needed pointer is null or workspace
@@ -34,5 +38,11 @@ int64_t forward_workspace_bytes(const ConvParams& params, int threads, bool inpu
 
 // Bytes of the packed weights alone (part of forward_workspace_bytes), -1 on overflow.
 int64_t forward_packed_weight_bytes(const ConvParams& params);
+
+// Packs weight and bias (bias may be null when params has none) into `packed`, which holds
+// forward_packed_weight_bytes(params) bytes, for ForwardTensors::packed_weights. The packed form depends
+// on the weight shape, groups and whether there is a bias, not on the input's size or the offsets.
+Status pack_forward_weights(const ConvParams& params, const float* weight, const float* bias, float* packed,
+                            ThreadPool& pool);
 
 }  // namespace dcn

@@ -89,12 +89,13 @@ void pack_weights(const ConvParams& p, size_t nr, const float* weight, const flo
   for (int64_t i = 0; i < count; ++i) pack_weight_panel(p, nr, i, weight, bias, packed);
 }
 
-int64_t packed_depthwise_weight_floats(const ConvParams& p) { return checked_mul(p.taps(), p.out_channels); }
+int64_t packed_depthwise_weight_floats(const ConvParams& p) { return checked_mul(p.taps() + 1, p.out_channels); }
 
-void pack_depthwise_weights(const ConvParams& p, const float* weight, float* packed) {
+void pack_depthwise_weights(const ConvParams& p, const float* weight, const float* bias, float* packed) {
   const int64_t taps = p.taps(), C = p.out_channels;
   for (int64_t c = 0; c < C; ++c) {
     for (int64_t tap = 0; tap < taps; ++tap) packed[tap * C + c] = weight[c * taps + tap];
+    packed[taps * C + c] = bias ? bias[c] : 0.0f;
   }
 }
 

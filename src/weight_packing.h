@@ -22,10 +22,12 @@ void pack_weights(const ConvParams& params, size_t nr, const float* weight, cons
 void pack_weight_panel(const ConvParams& params, size_t nr, int64_t panel_index, const float* weight,
                        const float* bias, float* packed);
 
-// Depthwise layers (C_in/groups == C_out/groups == 1): a (kh*kw, C_out) table, packed[tap * C_out + c] =
-// weight[c][0][tap], so the depthwise kernel reads one vector of channels per tap. -1 on overflow.
+// Depthwise layers (C_in/groups == C_out/groups == 1): a (kh*kw + 1, C_out) table, packed[tap * C_out + c] =
+// weight[c][0][tap], so the depthwise kernel reads one vector of channels per tap, and a last row holding
+// the bias (zeros without one), so that packed weights carry everything a forward pass reads of the layer.
+// -1 on overflow.
 int64_t packed_depthwise_weight_floats(const ConvParams& params);
-void pack_depthwise_weights(const ConvParams& params, const float* weight, float* packed);
+void pack_depthwise_weights(const ConvParams& params, const float* weight, const float* bias, float* packed);
 
 // The transposed packing, for the backward pass's column gradient d_col = grad_output x W (per weight group,
 // see deform_conv_backward.cpp): panels of NR reduction indices kk = tap * (C_in/groups) + c', each NR zeros

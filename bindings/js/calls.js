@@ -3,7 +3,7 @@
 // torchvision.ops.deform_conv2d(input, offset, weight, bias, stride, padding, dilation, mask)
 // mindspore.ops.deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias, dilations, groups,
 //                                 deformable_groups, modulated)
-import { checkOptions, dataFormatArg, describe, intArg, intList, tensorArg } from './tensors.js';
+import { checkElementCount, checkOptions, copyOfTensor, dataFormatArg, describe, intArg, intList, tensorArg } from './tensors.js';
 
 const TORCHVISION_OPTIONS = ['bias', 'mask', 'stride', 'padding', 'dilation', 'dataFormat'];
 const MINDSPORE_OPTIONS = ['bias', 'dilations', 'groups', 'deformableGroups', 'modulated', 'dataFormat'];
@@ -72,4 +72,74 @@ export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, 
     gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
   };
   return { args, tensors, argNames: MINDSPORE_NAMES };
+}
+
+// ---------------------------------------------------------------- prepared layers
+// A prepared layer holds the arguments of a call that describe the layer (weight, bias, parameters), checked
+// and copied once; each of its forward calls adds the per-image tensors and goes through the calls above, so
+// that it is validated, and rejected, exactly as the one-shot call.
+
+const TORCHVISION_LAYER_OPTIONS = TORCHVISION_OPTIONS.filter((name) => name !== 'mask');
+const MINDSPORE_LAYER_OPTIONS = MINDSPORE_OPTIONS;
+
+/** The layer's own tensors, copied now (later changes to the caller's arrays do not reach the layer). */
+function layerTensors(weight, bias) {
+  const w = tensorArg(weight, 'weight');
+  const b = tensorArg(bias, 'bias', { optional: true });
+  checkElementCount(w, 'weight');
+  if (b) checkElementCount(b, 'bias');
+  const purpose = 'for the prepared layer';
+  return { weight: copyOfTensor(w, 'weight', purpose), bias: b ? copyOfTensor(b, 'bias', purpose) : undefined };
+}
+
+/**
+ * prepareDeformConv2d(weight, options): checks what can be checked without an input (types, option names,
+ * integer lists) and returns call(input, offset, forwardOptions) -> a torchvisionCall description.
+ */
+export function torchvisionLayer(weight, options) {
+  const o = checkOptions(options, 'options', TORCHVISION_LAYER_OPTIONS);
+  const { weight: w, bias } = layerTensors(weight, o.bias);
+  const layerOptions = {
+    bias,
+    stride: intList(o.stride === undefined ? 1 : o.stride, 'stride'),
+    padding: intList(o.padding === undefined ? 0 : o.padding, 'padding'),
+    dilation: intList(o.dilation === undefined ? 1 : o.dilation, 'dilation'),
+    dataFormat: dataFormatArg(o.dataFormat),
+  };
+  return (input, offset, forwardOptions) => {
+    const f = checkOptions(forwardOptions, 'options', ['mask']);
+    return torchvisionCall(input, offset, w, { ...layerOptions, mask: f.mask });
+  };
+}
+
+/**
+ * prepareDeformableConv2d(weight, kernelSize, strides, padding, options): as torchvisionLayer; returns
+ * call(x, offsets) -> a mindsporeCall description.
+ */
+export function mindsporeLayer(weight, kernelSize, strides, padding, options) {
+  const o = checkOptions(options, 'options', MINDSPORE_LAYER_OPTIONS);
+  const { weight: w, bias } = layerTensors(weight, o.bias);
+  if (o.modulated !== undefined && typeof o.modulated !== 'boolean') {
+    throw new TypeError(`modulated must be a boolean, got ${describe(o.modulated)}`);
+  }
+  const kernel = intList(kernelSize, 'kernelSize');
+  const layer = {
+    kernelSize: kernel,
+    strides: intList(strides, 'strides', { allowNumber: false }),
+    padding: intList(padding, 'padding', { allowNumber: false }),
+    options: {
+      bias,
+      dilations: o.dilations === undefined ? undefined : intList(o.dilations, 'dilations', { allowNumber: false }),
+      groups: o.groups === undefined ? undefined : intArg(o.groups, 'groups'),
+      deformableGroups: o.deformableGroups === undefined ? undefined : intArg(o.deformableGroups, 'deformableGroups'),
+      modulated: o.modulated,
+      dataFormat: dataFormatArg(o.dataFormat),
+    },
+  };
+  return (x, offsets, ...rest) => {
+    if (rest.length && rest[0] !== undefined) {
+      throw new TypeError('forward(x, offsets) of a prepared deformableConv2d layer takes two arguments; the mask is part of offsets');
+    }
+    return mindsporeCall(x, w, offsets, layer.kernelSize, layer.strides, layer.padding, layer.options);
+  };
 }

@@ -1,7 +1,8 @@
 // The public instance returned by createDeformConv(): argument handling for both conventions, backend
 // choice, info() and dispose(). Platform differences (how a module file is found and loaded, how many
 // cores there are, whether threads can run) come in through `platform`, from node.js or browser.js.
-import { mindsporeCall, torchvisionCall } from './calls.js';
+import { mindsporeCall, mindsporeLayer, torchvisionCall, torchvisionLayer } from './calls.js';
+import { DeformConvLayer } from './prepared-layer.js';
 import { copyOfTensor, describe } from './tensors.js';
 import { WasmBackend } from './wasm-backend.js';
 import { GpuFailure, WebGpuBackend } from './webgpu/backend.js';
@@ -155,11 +156,12 @@ export class DeformConv {
    * WebGPU rejects with backend 'webgpu'; with 'auto' the call runs on WebAssembly instead and
    * fallbackReason says why. A lost device, a shader error or a WebGPU error retires the GPU for good; a call
    * too large for the device's buffers (or its memory) only falls back itself. Both run on copies of the
-   * tensors taken before this returns its promise (copiedCall).
+   * tensors taken before this returns its promise (copiedCall). packed: a prepared layer's PackedWeights
+   * (forward only), used on WebAssembly; the WebGPU backend uploads the layer's weights with each call.
    */
-  async _run(op, given) {
+  async _run(op, given, packed = null) {
     const wasm = this._live();
-    if (!this._gpu) return wasm[op](given);
+    if (!this._gpu) return op === 'forward' ? wasm.forward(given, packed) : wasm[op](given);
     const validated = wasm.check(given);
     const call = copiedCall(given);
     try {
@@ -189,6 +191,26 @@ export class DeformConv {
   async deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) {
     this._live();
     return this._run('forward', mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options));
+  }
+
+  /**
+   * A torchvision layer prepared for many forward calls: weight and options.bias are copied now, and
+   * forward(input, offset, { mask }) runs deformConv2d with them (on WebAssembly without copying or packing
+   * the weights again). options: bias, stride, padding, dilation, dataFormat.
+   */
+  async prepareDeformConv2d(weight, options) {
+    this._live();
+    return new DeformConvLayer(this, torchvisionLayer(weight, options), 'torchvision');
+  }
+
+  /**
+   * A MindSpore layer prepared for many forward calls: forward(x, offsets) runs deformableConv2d with the
+   * weight, kernelSize, strides, padding and options given here (bias, dilations, groups, deformableGroups,
+   * modulated, dataFormat).
+   */
+  async prepareDeformableConv2d(weight, kernelSize, strides, padding, options) {
+    this._live();
+    return new DeformConvLayer(this, mindsporeLayer(weight, kernelSize, strides, padding, options), 'mindspore');
   }
 
   /**

@@ -110,15 +110,15 @@ export function checkElementCount(tensor, name) {
  * a backend that reads the data later: the caller may change, transfer or shrink its array as soon as a call
  * returns its promise. Running out of memory for the copy is an Error, as for the WebAssembly heap.
  */
-export function copyOfTensor(tensor, name) {
+export function copyOfTensor(tensor, name, purpose = 'for the WebGPU backend') {
   if (!tensor) return tensor;
   let data;
   try {
     data = new Float32Array(tensor.data);
   } catch (e) {
-    throw new Error(`out of memory: could not copy ${name}.data (${tensor.data.byteLength} bytes) for the WebGPU backend: ${e && e.message}`);
+    throw new Error(`out of memory: could not copy ${name}.data (${tensor.data.byteLength} bytes) ${purpose}: ${e && e.message}`);
   }
-  return { data, shape: tensor.shape };
+  return { data, shape: tensor.shape.slice() };
 }
 
 /** Throws a TypeError for option keys that are not in allowed (catches typos such as 'strides' for 'stride'). */

@@ -57,15 +57,20 @@ export class WasmBackend {
     return plan;
   }
 
-  /** Runs a forward call described by calls.js. Returns { data, shape }. */
-  forward(call) {
+  /**
+   * Runs a forward call described by calls.js. Returns { data, shape }. packed: a prepared layer's
+   * PackedWeights (prepared-layer.js) or null; with it the weights are packed into the heap once, at the
+   * first call (or when the weight groups change), and not copied in again.
+   */
+  forward(call, packed = null) {
     const { args, tensors, argNames } = call;
     const plan = this.check(call);
-    const names = ['input', 'weight', 'offset', 'mask', 'bias'].filter((name) => tensors[name]);
+    const names = ['input', 'offset', 'mask'].concat(packed ? [] : ['weight', 'bias']).filter((name) => tensors[name]);
     const pointers = {};
     const channelsLast = args.dataFormat !== 'NHWC';
     let headroom = this.allocateBytes(HEADROOM_BYTES, 'the core\'s working headroom');
     try {
+      if (packed) pointers.packedWeights = this.packedWeightsFor(packed, plan, tensors, argNames);
       for (const name of names) {
         pointers[name] = name === 'input' && channelsLast
           ? this.copyInChannelsLast(tensors.input, argNames.input)
@@ -76,16 +81,41 @@ export class WasmBackend {
       headroom = 0;
       const liveBefore = this.module.workspaceLiveBytes();
       this.module.resetWorkspacePeak();
-      const answer = this.engine.forward(args, pointers, channelsLast);
+      const answer = this.engine.forward(pointers, channelsLast);
       if (!answer.ok) throw errorFrom(answer);
       this.lastForwardMemory = {
         workspacePeakBytes: this.module.workspacePeakBytes() - liveBefore,
-        packedWeightBytes: plan.packedWeightBytes,
+        packedWeightBytes: packed ? 0 : plan.packedWeightBytes,
         stagingBytes: channelsLast ? this.lastStagingBytes : 0,
       };
       return { data: this.copyOut(pointers.output, plan.outputElements), shape: plan.outputShape };
     } finally {
       if (headroom) this.module._free(headroom);
+      for (const name of Object.keys(pointers)) if (name !== 'packedWeights') this.module._free(pointers[name]);
+    }
+  }
+
+  /**
+   * The heap address of a prepared layer's weights packed for the call validate() accepted last (plan): kept
+   * from an earlier call when the weight groups are the same, else packed now from copies of the weight and
+   * bias that are freed right after.
+   */
+  packedWeightsFor(packed, plan, tensors, argNames) {
+    if (packed.backend === this && packed.pointer && packed.groups === plan.groups && packed.bytes === plan.packedWeightBytes) {
+      return packed.pointer;
+    }
+    packed.release();
+    const pointers = {};
+    try {
+      pointers.packedWeights = this.allocateBytes(plan.packedWeightBytes, 'the packed weights');
+      pointers.weight = this.copyIn(tensors.weight.data, argNames.weight);
+      if (tensors.bias) pointers.bias = this.copyIn(tensors.bias.data, argNames.bias);
+      const answer = this.engine.packWeights(pointers);
+      if (!answer.ok) throw errorFrom(answer);
+      Object.assign(packed, { backend: this, pointer: pointers.packedWeights, bytes: plan.packedWeightBytes, groups: plan.groups });
+      delete pointers.packedWeights;
+      return packed.pointer;
+    } finally {
       for (const name of Object.keys(pointers)) this.module._free(pointers[name]);
     }
   }

@@ -1,9 +1,11 @@
 // The forward pass's code paths on random shapes the golden cases are too small to reach, against the
 // double-precision reference: several K blocks (segments cut at tap and offset-group boundaries), partial
 // weight panels, many tiles and a ragged last tile, the depthwise kernel, and the three input layouts (NCHW,
-// NCHW stored channels-last, NHWC), each at one, two and three threads.
+// NCHW stored channels-last, NHWC), each at one, two and three threads, with the weights packed by the pass or
+// beforehand (pack_forward_weights).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 #include "deformconv.h"
@@ -84,6 +86,18 @@ TEST_P(ForwardPaths, MatchesTheReference) {
       ThreadPool pool(threads);
       const Status status = deform_conv2d_forward(pl, t, pool);
       ASSERT_TRUE(status.ok()) << status.message();
+      // Weights packed beforehand (a prepared layer): the same numbers, bit for bit, without reading the
+      // weight or bias tensors.
+      std::vector<float> packed(static_cast<size_t>(forward_packed_weight_bytes(pl) / 4));
+      ASSERT_TRUE(pack_forward_weights(pl, weight.data(), s.bias ? bias.data() : nullptr, packed.data(), pool).ok());
+      std::vector<float> out_prepacked(out.size(), -12345.0f);
+      ForwardTensors tp = t;
+      tp.weight = nullptr;
+      tp.bias = nullptr;
+      tp.packed_weights = packed.data();
+      tp.output = out_prepacked.data();
+      ASSERT_TRUE(deform_conv2d_forward(pl, tp, pool).ok());
+      EXPECT_EQ(0, std::memcmp(out.data(), out_prepacked.data(), 4 * out.size()));
       if (layout == Layout::kNHWC) out = to_nchw(out, out_shape);
       EXPECT_TRUE(all_close(out, expected, kForwardTolerance));
       EXPECT_GT(forward_workspace_bytes(pl, threads, t.input_channels_last), 0);
