@@ -132,6 +132,32 @@ export interface DeformableConv2dOptions {
   dataFormat?: 'NCHW' | 'NHWC';
 }
 
+/** The layer half of DeformConv2dOptions, given once to prepareDeformConv2d (mask comes with each input). */
+export type DeformConv2dLayerOptions = Omit<DeformConv2dOptions, 'mask'>;
+
+/**
+ * A layer prepared for many forward calls: its weight, bias and parameters were checked and copied when it was
+ * prepared (later changes to the caller's arrays do not reach it). On WebAssembly its weights stay in the heap
+ * packed for the GEMM (packed at the first call, again only if an input implies other weight groups), so a call
+ * copies in only the input, offsets and mask. Each call is validated as the one-shot call is.
+ */
+export interface DeformConv2dLayer {
+  readonly convention: 'torchvision';
+  /** deformConv2d(input, offset, weight, { ...layer options, mask }). Resolves to (N, C_out, Ho, Wo). */
+  forward(input: TensorLike, offset: TensorLike, options?: { mask?: TensorLike | null }): Promise<Tensor>;
+  /** Frees the packed weights; later calls reject with an Error. Idempotent. */
+  dispose(): void;
+}
+
+/** A MindSpore layer prepared for many forward calls (see DeformConv2dLayer). */
+export interface DeformableConv2dLayer {
+  readonly convention: 'mindspore';
+  /** deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) with the layer's arguments. */
+  forward(x: TensorLike, offsets: TensorLike): Promise<Tensor>;
+  /** Frees the packed weights; later calls reject with an Error. Idempotent. */
+  dispose(): void;
+}
+
 export interface DeformConv {
   /** The backend that was chosen. */
   readonly backend: 'wasm' | 'webgpu';
@@ -158,6 +184,20 @@ export interface DeformConv {
     padding: [number, number, number, number],
     options?: DeformableConv2dOptions,
   ): Promise<Tensor>;
+  /**
+   * A torchvision layer prepared for many forward calls (a model's layer run on frame after frame): the weights
+   * are copied and packed once instead of at every call. Rejects with TypeError/RangeError for what can be
+   * checked without an input; shape errors come with the first forward call.
+   */
+  prepareDeformConv2d(weight: TensorLike, options?: DeformConv2dLayerOptions): Promise<DeformConv2dLayer>;
+  /** A MindSpore layer prepared for many forward calls (see prepareDeformConv2d). */
+  prepareDeformableConv2d(
+    weight: TensorLike,
+    kernelSize: number | [number, number],
+    strides: [number, number, number, number],
+    padding: [number, number, number, number],
+    options?: DeformableConv2dOptions,
+  ): Promise<DeformableConv2dLayer>;
   /**
    * Gradients of deformConv2d for a given gradient of its output (same shape as the output), with the same
    * arguments as the forward call. Each gradient has the shape (and data format) of its input.

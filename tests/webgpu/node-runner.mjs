@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import {
   assert, check, checkBackward, checkForward, expectClose, FORWARD_TOLERANCE, goldenChecks, GRADIENT_TOLERANCE,
   largestTensorBytes, limitedDevice, mindsporeArgs, random, randomConfiguration, runNamedCheck, torchvisionArgs,
-  withoutWasmSimd,
+  toNHWC, withoutWasmSimd,
 } from './checks.mjs';
 import { hostileChecks } from './hostile-checks.mjs';
 
@@ -402,6 +402,28 @@ await check(results, names[16], async () => {
   } finally {
     wasm.dispose();
     webgpu.dispose();
+  }
+});
+await check(results, names[17], async () => {
+  // A prepared layer on the WebGPU backend runs the one-shot forward pass with the layer's weights.
+  const dc = await api.createDeformConv({ backend: 'webgpu', gpu });
+  try {
+    for (const c of cases) {
+      for (const format of ['NCHW', 'NHWC']) {
+        const expected = format === 'NHWC' ? toNHWC({ data: Float32Array.from(c.output), shape: c.shapes.output }).data : c.output;
+        const [input, offset, weight, { mask, ...layerOptions }] = torchvisionArgs(c, format);
+        const layer = await dc.prepareDeformConv2d(weight, layerOptions);
+        expectClose((await layer.forward(input, offset, { mask })).data, expected, FORWARD_TOLERANCE, `${c.name} torchvision ${format}`);
+        layer.dispose();
+        const [x, w, offsets, kernelSize, strides, padding, o] = mindsporeArgs(c, format);
+        const msLayer = await dc.prepareDeformableConv2d(w, kernelSize, strides, padding, o);
+        expectClose((await msLayer.forward(x, offsets)).data, expected, FORWARD_TOLERANCE, `${c.name} MindSpore ${format}`);
+        msLayer.dispose();
+      }
+    }
+    assert(dc.backend === 'webgpu' && dc.info().fallbackReason === null, JSON.stringify(dc.info()));
+  } finally {
+    dc.dispose();
   }
 });
 // ---------------------------------------------------------------- hostile calls (hostile-checks.mjs)

@@ -1,6 +1,6 @@
 // Type-checked (never run) against the shipped declarations: the calls a TypeScript user writes, and misuses the
 // declarations must reject (each @ts-expect-error fails the check if its line stops being an error).
-import { createDeformConv, layouts, version, type DeformConv, type Info, type Tensor } from 'deformconv-wasm';
+import { createDeformConv, layouts, version, type DeformConv, type DeformConv2dLayer, type DeformableConv2dLayer, type Info, type Tensor } from 'deformconv-wasm';
 
 const dc: DeformConv = await createDeformConv({ backend: 'wasm', threads: 2, wasmBuild: 'auto' });
 const info: Info = dc.info();
@@ -17,6 +17,19 @@ const y2: Tensor = await dc.deformableConv2d(input, weight, offsets, [3, 3], [1,
 const ortTensor = { data: new Float32Array(4 * 64), dims: [1, 4, 8, 8] as const };
 await dc.deformConv2d(ortTensor, offset, weight);
 console.log(version, build, threads, y.shape, y2.data.length, back.mask.shape);
+
+// Prepared layers: weights given once, forward on many inputs.
+const layer: DeformConv2dLayer = await dc.prepareDeformConv2d(weight, { padding: 1, dataFormat: 'NCHW' });
+const y3: Tensor = await layer.forward(input, offset, { mask });
+const msLayer: DeformableConv2dLayer = await dc.prepareDeformableConv2d(weight, 3, [1, 1, 1, 1], [1, 1, 1, 1], { modulated: true });
+const y4: Tensor = await msLayer.forward(input, offsets);
+console.log(y3.shape, y4.shape, layer.convention, msLayer.convention);
+// @ts-expect-error the mask comes with each input, not with the layer
+await dc.prepareDeformConv2d(weight, { mask });
+// @ts-expect-error a MindSpore layer's mask is part of offsets
+await msLayer.forward(input, offsets, { mask });
+layer.dispose();
+msLayer.dispose();
 
 // WebGPU: a GPU object (navigator.gpu, or the npm package webgpu's create([])) or a device to share.
 const gpu = { requestAdapter: async () => null };
