@@ -1,7 +1,9 @@
 // One process per thread count (onnxruntime-web fixes its thread count when it starts):
 //   node bench/compare-wasm.mjs THREADS OUT.json [SECONDS]
 // measures the WebAssembly SIMD peak with THREADS worker threads, then for every shape: runs ours and
-// onnxruntime-web once, checks that they agree (exits with an error if not), and times both in alternation.
+// onnxruntime-web once, checks that they agree (exits with an error if not), and times both in alternation;
+// twice: with the weights passed at every call (ours: deformConv2d; onnxruntime-web: W and B graph inputs, as
+// in ../shared/onnx), and with constant weights (ours: a prepared layer; onnxruntime-web: W and B initializers).
 // Progress goes to stderr; the results to OUT.json.
 import { writeFileSync } from 'node:fs';
 
@@ -51,12 +53,32 @@ for (const s of SHAPES) {
   const ratio = pairedRatio(timing, 'ortWeb', 'ours');
   await session.release();
   const gflops = (ms) => flops(s) / ms / 1e6;
-  log(`${s.name}: agree (worst ${agreement.worst.toExponential(1)}); ours ${timing.ours.medianMs.toFixed(2)} ms ` +
-    `(${gflops(timing.ours.medianMs).toFixed(1)} GFLOP/s), onnxruntime-web ${timing.ortWeb.medianMs.toFixed(2)} ms ` +
-    `(${gflops(timing.ortWeb.medianMs).toFixed(1)} GFLOP/s): ${ratio.toFixed(2)}x` +
-    (timing.otherCores === null ? '' : `; other processes ${timing.otherCores.toFixed(2)} cores`) +
-    `; ${timing.droppedRounds} rounds left out (slow core)${timing.attempts > 1 ? ` (attempt ${timing.attempts})` : ''}`);
-  shapes.push({ name: s.name, agreement: { worst: agreement.worst }, ours: timing.ours, ortWeb: timing.ortWeb, ratio, memory, otherCores: timing.otherCores, droppedRounds: timing.droppedRounds, attempts: timing.attempts });
+  const describeTiming = (tm, r) => `ours ${tm.ours.medianMs.toFixed(2)} ms ` +
+    `(${gflops(tm.ours.medianMs).toFixed(1)} GFLOP/s), onnxruntime-web ${tm.ortWeb.medianMs.toFixed(2)} ms ` +
+    `(${gflops(tm.ortWeb.medianMs).toFixed(1)} GFLOP/s): ${r.toFixed(2)}x` +
+    (tm.otherCores === null ? '' : `; other processes ${tm.otherCores.toFixed(2)} cores`) +
+    `; ${tm.droppedRounds} rounds left out (slow core)${tm.attempts > 1 ? ` (attempt ${tm.attempts})` : ''}`;
+  log(`${s.name}: agree (worst ${agreement.worst.toExponential(1)}); ${describeTiming(timing, ratio)}`);
+
+  // Constant weights: our prepared layer against a model holding W and B as initializers.
+  const layer = await ours.prepare(t, s);
+  const constSession = await createOrtWebSession(s, { weight: t.weight, bias: t.bias });
+  const constAgreement = compareOutputs(await layer.run(t), await constSession.run(t));
+  if (!constAgreement.ok) {
+    log(`${s.name}, constant weights: ours and onnxruntime-web DISAGREE: worst |difference|/(1+|theirs|) = ${constAgreement.worst} at element ${constAgreement.index}`);
+    process.exit(1);
+  }
+  const constTiming = await timeAlternating({ ours: () => layer.run(t), ortWeb: () => constSession.run(t) }, { seconds });
+  const constRatio = pairedRatio(constTiming, 'ortWeb', 'ours');
+  await constSession.release();
+  layer.dispose();
+  log(`${s.name}, constant weights (prepared layer vs initializers): ${describeTiming(constTiming, constRatio)}`);
+
+  shapes.push({
+    name: s.name, agreement: { worst: agreement.worst }, ours: timing.ours, ortWeb: timing.ortWeb, ratio, memory,
+    otherCores: timing.otherCores, droppedRounds: timing.droppedRounds, attempts: timing.attempts,
+    prepared: { agreement: { worst: constAgreement.worst }, ours: constTiming.ours, ortWeb: constTiming.ortWeb, ratio: constRatio, otherCores: constTiming.otherCores, droppedRounds: constTiming.droppedRounds },
+  });
 }
 const peakAfter = await quietPeak();
 ours.dispose();

@@ -1,5 +1,7 @@
 // One-node ONNX DeformConv models (opset 19), encoded with the npm package onnx-proto, for any benchmark
-// shape: inputs X, W, offset, B, mask (all graph inputs, none an initializer, as in ../shared/onnx), output Y.
+// shape: inputs X, W, offset, B, mask (all graph inputs, none an initializer, as in ../shared/onnx), output Y;
+// or, with constant weights, W and B as initializers (a model's weights, as an exported network holds them),
+// so onnxruntime has them from the start, as our prepared layers do.
 import { createRequire } from 'node:module';
 
 import { tensorShapes } from './shapes.mjs';
@@ -14,9 +16,19 @@ function valueInfo(name, dims) {
 const ints = (name, values) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
 const int = (name, value) => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
 
-/** The model of shape s, as bytes for InferenceSession.create. */
-export function deformConvModel(s) {
+function initializer(name, tensor) {
+  return { name, dims: tensor.shape, dataType: FLOAT, rawData: new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength) };
+}
+
+/**
+ * The model of shape s, as bytes for InferenceSession.create. weights: { weight, bias } tensors to hold as
+ * initializers (constant weights), or undefined for W and B as graph inputs.
+ */
+export function deformConvModel(s, weights) {
   const t = tensorShapes(s);
+  const inputs = weights
+    ? [valueInfo('X', t.input), valueInfo('offset', t.offset), valueInfo('mask', t.mask)]
+    : [valueInfo('X', t.input), valueInfo('W', t.weight), valueInfo('offset', t.offset), valueInfo('B', t.bias), valueInfo('mask', t.mask)];
   const model = onnx.ModelProto.create({
     irVersion: 9,
     opsetImport: [{ domain: '', version: 19 }],
@@ -36,7 +48,8 @@ export function deformConvModel(s) {
           ints('strides', [s.stride, s.stride]),
         ],
       }],
-      input: [valueInfo('X', t.input), valueInfo('W', t.weight), valueInfo('offset', t.offset), valueInfo('B', t.bias), valueInfo('mask', t.mask)],
+      input: inputs,
+      initializer: weights ? [initializer('W', weights.weight), initializer('B', weights.bias)] : [],
       output: [valueInfo('Y', t.output)],
     },
   });

@@ -18,14 +18,20 @@ export function setOrtWebThreads(threads) {
   ort.env.logLevel = 'error';
 }
 
-export async function createOrtWebSession(s) {
-  const session = await ort.InferenceSession.create(deformConvModel(s), {
+/**
+ * A session of shape s. constantWeights: { weight, bias } held by the model as initializers (then run() feeds
+ * only X, offset and mask); undefined: W and B are fed with every run, as in ../shared/onnx.
+ */
+export async function createOrtWebSession(s, constantWeights) {
+  const session = await ort.InferenceSession.create(deformConvModel(s, constantWeights), {
     executionProviders: ['wasm'], graphOptimizationLevel: 'all',
   });
   return {
     async run(t) {
       const feed = (x) => new ort.Tensor('float32', x.data, x.shape);
-      const out = await session.run({ X: feed(t.input), W: feed(t.weight), offset: feed(t.offset), B: feed(t.bias), mask: feed(t.mask) });
+      const feeds = { X: feed(t.input), offset: feed(t.offset), mask: feed(t.mask) };
+      if (!constantWeights) Object.assign(feeds, { W: feed(t.weight), B: feed(t.bias) });
+      const out = await session.run(feeds);
       return out.Y.data;
     },
     release: () => session.release(),

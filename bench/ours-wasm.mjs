@@ -19,6 +19,17 @@ export async function createOurs(threads) {
       });
       return y.data;
     },
+    /**
+     * A prepared layer of shape s with t's weight and bias (weights copied and packed once, at its first
+     * call): { run(t) -> output Float32Array, dispose() }.
+     */
+    async prepare(t, s) {
+      const layer = await dc.prepareDeformConv2d(t.weight, { bias: t.bias, stride: s.stride, padding: s.pad, dilation: s.dilation });
+      return {
+        run: async (x) => (await layer.forward(x.input, x.offset, { mask: x.mask })).data,
+        dispose: () => layer.dispose(),
+      };
+    },
     /** Bytes of the last call: the core's peak workspace and the input's staging block. */
     lastMemory: () => dc._wasm.lastForwardMemoryStats(),
     /** Current size of the WebAssembly memory. */

@@ -7,6 +7,8 @@ const SERIES = [
   { key: 'ort1', label: 'onnxruntime-web, 1 thread', color: '#aec7e8' },
   { key: 'wasm2', label: 'ours, WASM, 2 threads', color: '#d62728' },
   { key: 'ort2', label: 'onnxruntime-web, 2 threads', color: '#ff9896' },
+  { key: 'prepared2', label: 'ours, WASM, 2 threads, prepared layer', color: '#ff7f0e' },
+  { key: 'ortConst2', label: 'onnxruntime-web, 2 threads, constant weights', color: '#ffbb78' },
   { key: 'native1', label: 'ours, native, 1 thread', color: '#2ca02c' },
   { key: 'ortNode1', label: 'onnxruntime-node, 1 thread', color: '#98df8a' },
   { key: 'native2', label: 'ours, native, 2 threads', color: '#9467bd' },
@@ -16,6 +18,7 @@ const SERIES = [
 function valuesOf(s) {
   return {
     wasm1: s.wasm[1].ours.gflops, ort1: s.wasm[1].ortWeb.gflops, wasm2: s.wasm[2].ours.gflops, ort2: s.wasm[2].ortWeb.gflops,
+    prepared2: s.wasm[2].prepared ? s.wasm[2].prepared.ours.gflops : 0, ortConst2: s.wasm[2].prepared ? s.wasm[2].prepared.ortWeb.gflops : 0,
     native1: s.native[1].ours.gflops, ortNode1: s.native[1].ortNode.gflops, native2: s.native[2].ours.gflops, ortNode2: s.native[2].ortNode.gflops,
   };
 }

@@ -29,6 +29,20 @@ export function wasmTable(r) {
   return lines.join('\n');
 }
 
+export function preparedTable(r) {
+  if (!r.shapes.every((s) => s.wasm[1].prepared)) return '(not measured in this run)';
+  const lines = [
+    `| shape | ours 1T | ORT-web 1T | ratio | % peak | ours 2T | ORT-web 2T | ratio | % peak | 2T/1T |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const s of r.shapes) {
+    const p1 = s.wasm[1].prepared, p2 = s.wasm[2].prepared;
+    lines.push(`| ${s.name} | ${f1(p1.ours.gflops)} | ${f1(p1.ortWeb.gflops)} | ${p1.ratio.toFixed(2)}x | ${pct(p1.peakFraction)} | ` +
+      `${f1(p2.ours.gflops)} | ${f1(p2.ortWeb.gflops)} | ${p2.ratio.toFixed(2)}x | ${pct(p2.peakFraction)} | ${s.preparedSpeedup.toFixed(2)}x |`);
+  }
+  return lines.join('\n');
+}
+
 export function nativeTable(r) {
   const lines = ['| shape | ours native 1T | ORT-node 1T | ratio | ours native 2T | ORT-node 2T | ratio |', '|---|---|---|---|---|---|---|'];
   for (const s of r.shapes) {
@@ -74,7 +88,17 @@ export function markdownReport(r) {
     '',
     '## WebAssembly (Node, threaded build), GFLOP/s',
     '',
+    'Weights passed with every call: ours `deformConv2d`, onnxruntime-web with W and B as graph inputs (as in ../shared/onnx). ' +
+      'Both copy the weights in and pack them at every call.',
+    '',
     wasmTable(r),
+    '',
+    '## WebAssembly with constant weights, GFLOP/s',
+    '',
+    'A model\'s layer run on many inputs: ours a prepared layer (`prepareDeformConv2d`: weights copied and packed once), ' +
+      'onnxruntime-web a model holding W and B as initializers; same shapes, same tensors, same process, timed in alternation.',
+    '',
+    preparedTable(r),
     '',
     '## Native (xsimd), GFLOP/s',
     '',

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { compareNative } from './compare-native.mjs';
 import { ortNodeVersion } from './ort-node.mjs';
 import { BENCH_DIR, ROOT, WORK_DIR } from './paths.mjs';
-import { markdownReport, machineLine, targetsTable, wasmTable } from './report-table.mjs';
+import { markdownReport, machineLine, preparedTable, targetsTable, wasmTable } from './report-table.mjs';
 import { svgChart } from './report-svg.mjs';
 import { withBenchSection } from './readme-section.mjs';
 import { MEMORY_SHAPE, SHAPES, flops, isLarge } from './shapes.mjs';
@@ -66,11 +66,18 @@ async function measure() {
         peakFraction: gflops(s, w.ours.medianMs) / wasm[T].peak.total, agreement: w.agreement,
         workspacePeakBytes: m.workspacePeakBytes, extraBytes: m.workspacePeakBytes - m.packedWeightBytes + m.stagingBytes,
         otherCores: w.otherCores, attempts: w.attempts,
+        // Constant weights: our prepared layer vs onnxruntime-web with W and B as initializers.
+        prepared: {
+          ours: withRate(s, w.prepared.ours), ortWeb: withRate(s, w.prepared.ortWeb), ratio: w.prepared.ratio,
+          peakFraction: gflops(s, w.prepared.ours.medianMs) / wasm[T].peak.total, agreement: w.prepared.agreement,
+          otherCores: w.prepared.otherCores,
+        },
       };
       const n = native.shapes[i][T];
       entry.native[T] = { ours: withRate(s, n.ours), ortNode: withRate(s, n.ortNode), ratio: n.ortNode.medianMs / n.ours.medianMs, agreement: n.agreement, otherCores: n.otherCores };
     }
     entry.speedup = entry.wasm[1].ours.medianMs / entry.wasm[2].ours.medianMs;
+    entry.preparedSpeedup = entry.wasm[1].prepared.ours.medianMs / entry.wasm[2].prepared.ours.medianMs;
     return entry;
   });
 
@@ -86,7 +93,7 @@ async function measure() {
     notes: [],
   };
   results.targets = evaluateTargets(results);
-  const others = shapes.flatMap((s) => [1, 2].flatMap((T) => [s.wasm[T].otherCores, s.native[T].otherCores])).filter((x) => x !== null && x !== undefined);
+  const others = shapes.flatMap((s) => [1, 2].flatMap((T) => [s.wasm[T].otherCores, s.wasm[T].prepared.otherCores, s.native[T].otherCores])).filter((x) => x !== null && x !== undefined);
   if (others.length) {
     const worst = Math.max(...others);
     results.machine.maxOtherCores = worst;
@@ -115,9 +122,13 @@ if (writeReadme) {
     '',
     targetsTable(results),
     '',
-    'WebAssembly (Node, threaded build), GFLOP/s:',
+    'WebAssembly (Node, threaded build), GFLOP/s, weights passed with every call (`deformConv2d`; onnxruntime-web: W and B graph inputs, as in ../shared/onnx):',
     '',
     wasmTable(results),
+    '',
+    'Constant weights (a prepared layer, `prepareDeformConv2d`; onnxruntime-web: W and B initializers of the model):',
+    '',
+    preparedTable(results),
   ].join('\n');
   writeFileSync(readmePath, withBenchSection(readFileSync(readmePath, 'utf8'), section));
 }

@@ -16,17 +16,20 @@ test('bench pieces work on tiny inputs', () => {
     expect(a.web.ok).toBe(true);
     expect(a.node.ok).toBe(true);
     expect(a.wrongDetected).toBe(true);
+    expect(a.prepared.ok).toBe(true);
   }
   expect(r.peakModuleValid).toBe(true);
   expect(r.peak.total).toBeGreaterThan(0);
   expect(r.fit.slope).toBeCloseTo(2, 10);
   expect(r.fit.intercept).toBeCloseTo(1, 10);
   expect(r.fit.r2).toBeCloseTo(1, 10);
-  expect(r.targets.map((t) => t.id)).toEqual(['ratio-1', 'peak-1', 'ratio-2', 'peak-2', 'speedup', 'native', 'memory', 'linear']);
+  expect(r.targets.map((t) => t.id)).toEqual(['ratio-1', 'peak-1', 'ratio-2', 'peak-2', 'ratio-1-prepared', 'peak-1-prepared',
+    'ratio-2-prepared', 'peak-2-prepared', 'speedup', 'native', 'memory', 'linear']);
   expect(r.targets.find((t) => t.id === 'ratio-1').met).toBe(true);
+  expect(r.targets.find((t) => t.id === 'ratio-2-prepared').met).toBe(false); // 1.4x in the made-up results
   expect(r.targets.find((t) => t.id === 'native').met).toBe(null);
   expect(r.targets.find((t) => t.id === 'linear').met).toBe(true);
   expect(r.report.markdownHasTables).toBe(true);
   expect(r.report.svgClosed).toBe(true);
-  expect(r.report.svgBars).toBeGreaterThan(2 * 8);
+  expect(r.report.svgBars).toBeGreaterThan(2 * 10);
 });
