@@ -11,7 +11,9 @@ fuzz_seconds=${DCN_FUZZ_SECONDS:-30}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-if [ ! -f build/asan/CMakeCache.txt ]; then
+# Configured when there is no build/asan yet, and again when an existing one lacks the fuzz option (a folder
+# left by an older checkout, configured before the fuzz target existed).
+if [ ! -f build/asan/CMakeCache.txt ] || ! grep -q '^DCN_FUZZ:BOOL=ON' build/asan/CMakeCache.txt; then
   CC=clang CXX=clang++ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
     -DDCN_SANITIZE=address,undefined -DDCN_FUZZ=ON >/dev/null
 fi
