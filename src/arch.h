@@ -10,25 +10,18 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "kernels/f32_gemm_bias.h"
 #include "kernels/f32_gemm_kblock.h"
 
 namespace dcn {
 
 using Arch = xsimd::default_arch;
 
-// The backward pass's GEMMs (kernels/f32_gemm_bias.h, f32_gemm_acc.h): MR rows x two SIMD vectors. 6 rows
-// spill in V8 (WebAssembly SIMD: 15 xmm registers, no fused multiply-add); 4 rows made the WebAssembly
-// backward 12-15% faster (Node 20, the ../shared/onnx layers).
-constexpr size_t kGemmMR = xsimd::batch<float, Arch>::size == 4 ? 4 : 6;
-constexpr size_t kGemmNR = kernels::gemm_nr<Arch>();  // columns: two SIMD vectors
-
-// The forward pass's GEMM (kernels/f32_gemm_kblock.h): MR rows x two SIMD vectors. The row count follows the
-// register file: WebAssembly SIMD (4 lanes) has 16 xmm registers in x86 engines and no fused multiply-add, so
+// The GEMM micro-kernel of both passes (kernels/f32_gemm_kblock.h): MR rows x two SIMD vectors. The row
+// count follows the register file: WebAssembly SIMD (4 lanes) has 16 xmm registers in x86 engines and no fused multiply-add, so
 // 4 rows (8 accumulators) is the most that stays in registers; AVX2 (8 lanes, 16 ymm registers, FMA) takes 6;
 // AVX-512 (16 lanes, 32 zmm registers) 8.
-constexpr size_t kForwardMR = xsimd::batch<float, Arch>::size == 4 ? 4 : xsimd::batch<float, Arch>::size == 8 ? 6 : 8;
-constexpr size_t kForwardNR = kernels::gemm_kblock_nr<Arch>();
+constexpr size_t kGemmMR = xsimd::batch<float, Arch>::size == 4 ? 4 : xsimd::batch<float, Arch>::size == 8 ? 6 : 8;
+constexpr size_t kGemmNR = kernels::gemm_kblock_nr<Arch>();
 
 // Name of the instruction set, as info() reports it ("sse4.1" means WebAssembly SIMD in the WASM builds).
 inline const char* arch_name() { return Arch::name(); }

@@ -10,6 +10,9 @@
 //         - columns col[pixel][weight group][tap][channel], exactly the forward's, and
 //           grad_weight[co][kk] += go^T x col (GEMM over the pixels of the tile, into the thread's copy);
 //         - column gradient d_col = go x W (GEMM over C_out/groups), written over col;
+//         both GEMMs run the forward's micro-kernel (kernels/f32_gemm_kblock.h) on operands packed for it:
+//         go interleaved MR pixels wide (d_col) and MR output channels wide (grad_weight), and each NR-wide
+//         panel of the columns copied out (grad_weight's B) just before its turn;
 //         - scatter-dot: per (pixel, offset group, tap) and run of channels, grad_input corner rows
 //           += weight * d_col, and four dot products d_col . corner that give grad_dy, grad_dx and grad_mask,
 //           written straight to grad_offset / grad_mask (each pixel belongs to one tile: no conflict);
@@ -34,8 +37,8 @@
 #include "checked_math.h"
 #include "kernels/f32_bilinear_gather.h"
 #include "kernels/f32_bilinear_scatter_dot.h"
-#include "kernels/f32_gemm_acc.h"
-#include "kernels/f32_gemm_bias.h"
+#include "kernels/f32_gemm_kblock.h"
+#include "kernels/f32_interleave_rows.h"
 #include "layout_transpose.h"
 #include "sampling_plan.h"
 #include "weight_packing.h"
@@ -64,6 +67,9 @@ struct Tiling {
   int64_t grad_weight_floats;  // per thread: C_out * taps * C_in/groups
   int64_t grad_bias_floats;    // per thread: C_out (0 without bias)
   int64_t accumulator_floats;  // per thread: (H*W + 1) * C_in, grad_input of one image and the sink row
+  int64_t go_rows_floats;      // per thread: the go tile interleaved MR pixels wide (d_col's A)
+  int64_t go_cols_floats;      // per thread: the go tile interleaved MR output channels wide (grad_weight's A)
+  int64_t col_panel_floats;    // per thread: one NR-wide panel of the columns (grad_weight's B)
   int64_t thread_bytes;        // per thread, all of the above, each rounded to 64 bytes
   int64_t image_floats;        // shared: NHWC copy of one image (NCHW only) and a zero row
   int64_t packed_floats;       // shared: transposed packed weights
@@ -93,10 +99,17 @@ bool choose_tiling(const ConvParams& p, int threads, Tiling* t) {
   t->grad_weight_floats = p.weight_elements;
   t->grad_bias_floats = p.has_bias ? p.out_channels : 0;
   t->accumulator_floats = checked_mul(checked_add(p.in_pixels(), 1), p.in_channels);
-  if (t->plan_bytes < 0 || t->column_floats < 0 || t->grad_out_floats < 0 || t->accumulator_floats < 0) return false;
+  t->go_rows_floats = checked_mul(tile, p.out_channels);  // tile is a multiple of MR
+  const int64_t co_tiles = checked_mul(p.groups, (p.out_channels_per_group() + mr - 1) / mr);
+  t->go_cols_floats = checked_product({co_tiles, tile, mr});
+  t->col_panel_floats = checked_mul(tile, nr);
+  if (t->plan_bytes < 0 || t->column_floats < 0 || t->grad_out_floats < 0 || t->accumulator_floats < 0 ||
+      t->go_rows_floats < 0 || t->go_cols_floats < 0 || t->col_panel_floats < 0) {
+    return false;
+  }
   int64_t bytes = round64(t->plan_bytes);
   for (int64_t floats : {t->column_floats, t->grad_out_floats, t->grad_weight_floats, t->grad_bias_floats,
-                         t->accumulator_floats}) {
+                         t->accumulator_floats, t->go_rows_floats, t->go_cols_floats, t->col_panel_floats}) {
     bytes = checked_add(bytes, round64(4 * floats));
     if (bytes < 0) return false;
   }
@@ -115,6 +128,9 @@ struct ThreadSpace {
   float* grad_weight;  // [C_out][taps * C_in/groups], kk order
   float* grad_bias;
   float* accumulator;  // grad_input of the current image, NHWC, then the sink row
+  float* go_rows;      // [pixel tile of MR][C_out][MR]: go[q][co] at (q / MR) * C_out * MR + co * MR + q % MR
+  float* go_cols;      // [group][co tile of MR][pixel][MR]: go[q][co] for the MR channels of the co tile
+  float* col_panel;    // [pixel][NR]: columns kk .. kk + NR of the tile
 };
 
 ThreadSpace thread_space(const Tiling& t, char* base) {
@@ -131,6 +147,9 @@ ThreadSpace thread_space(const Tiling& t, char* base) {
   s.grad_weight = take(t.grad_weight_floats);
   s.grad_bias = take(t.grad_bias_floats);
   s.accumulator = take(t.accumulator_floats);
+  s.go_rows = take(t.go_rows_floats);
+  s.go_cols = take(t.go_cols_floats);
+  s.col_panel = take(t.col_panel_floats);
   return s;
 }
 
@@ -207,6 +226,7 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
   const int64_t panels = transposed_panels_per_group(p, kGemmNR), panel_floats = transposed_panel_floats(p, kGemmNR);
   const int64_t pixels = p.out_pixels();
   const int64_t mr = static_cast<int64_t>(kGemmMR), nr = static_cast<int64_t>(kGemmNR);
+  const int64_t co_tiles_per_group = (cg_out + mr - 1) / mr;
   const bool nhwc = p.data_format == DataFormat::kNHWC;
   const bool mindspore = p.convention == Convention::kMindSpore;
 
@@ -277,15 +297,38 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
         }
       }
 
-      // grad_weight[co][kk] += sum over pixels q of go[q][co] * col[q][kk], per weight group.
+      // go packed for the micro-kernel twice: MR pixels wide (A of d_col, reduction over co) and MR output
+      // channels wide (A of grad_weight, reduction over the pixels); rows past the last repeat it.
+      for (int64_t row = 0; row < count; row += mr) {
+        kernels::f32_interleave_rows<Arch, kGemmMR>(static_cast<size_t>(std::min(mr, count - row)),
+                                                       static_cast<size_t>(Cout), go + row * Cout,
+                                                       static_cast<size_t>(Cout), s.go_rows + row * Cout);
+      }
+      for (int64_t gw = 0; gw < p.groups; ++gw) {
+        for (int64_t tile_co = 0; tile_co < co_tiles_per_group; ++tile_co) {
+          const int64_t co0 = gw * cg_out + tile_co * mr, rows = std::min(mr, (gw + 1) * cg_out - co0);
+          float* dst = s.go_cols + (gw * co_tiles_per_group + tile_co) * count * mr;
+          for (int64_t q = 0; q < count; ++q) {
+            const float* src = go + q * Cout + co0;
+            for (int64_t r = 0; r < mr; ++r) dst[q * mr + r] = src[std::min(r, rows - 1)];
+          }
+        }
+      }
+
+      // grad_weight[co][kk] += sum over pixels q of go[q][co] * col[q][kk], per weight group: one NR-wide panel
+      // of the columns at a time, copied out so that the kernel reads it as packed rows.
       for (int64_t gw = 0; gw < p.groups; ++gw) {
         for (int64_t kk = 0; kk < reduction; kk += nr) {
           const int64_t nc = std::min(nr, reduction - kk);
-          for (int64_t co = gw * cg_out; co < (gw + 1) * cg_out; co += mr) {
-            kernels::f32_gemm_acc<Arch, kGemmMR>(
-                static_cast<size_t>(std::min(mr, (gw + 1) * cg_out - co)), static_cast<size_t>(nc),
-                static_cast<size_t>(count), go + co, 1, static_cast<size_t>(Cout), s.col + gw * reduction + kk,
-                static_cast<size_t>(col_stride), s.grad_weight + co * reduction + kk, static_cast<size_t>(reduction));
+          for (int64_t q = 0; q < count; ++q) {
+            std::memcpy(s.col_panel + q * nr, s.col + q * col_stride + gw * reduction + kk, 4 * static_cast<size_t>(nr));
+          }
+          for (int64_t tile_co = 0; tile_co < co_tiles_per_group; ++tile_co) {
+            const int64_t co0 = gw * cg_out + tile_co * mr;
+            kernels::f32_gemm_kblock<Arch, kGemmMR, kernels::GemmInit::kAccumulate>(
+                static_cast<size_t>(std::min(mr, (gw + 1) * cg_out - co0)), static_cast<size_t>(nc),
+                static_cast<size_t>(count), s.go_cols + (gw * co_tiles_per_group + tile_co) * count * mr, s.col_panel,
+                nullptr, s.grad_weight + co0 * reduction + kk, static_cast<size_t>(reduction));
           }
         }
       }
@@ -293,12 +336,12 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
       // d_col[q][kk] = sum over co of go[q][co] * W[co][kk], per weight group, over the columns.
       for (int64_t gw = 0; gw < p.groups; ++gw) {
         for (int64_t panel = 0; panel < panels; ++panel) {
-          const float* weights = packed.as<float>() + (gw * panels + panel) * panel_floats;
+          const float* weights = packed.as<float>() + (gw * panels + panel) * panel_floats;  // NR zeros, then W^T rows
           const int64_t kk = panel * nr, nc = std::min(nr, reduction - kk);
           for (int64_t row = 0; row < count; row += mr) {
-            kernels::f32_gemm_bias<Arch, kGemmMR>(
+            kernels::f32_gemm_kblock<Arch, kGemmMR, kernels::GemmInit::kFromBias>(
                 static_cast<size_t>(std::min(mr, count - row)), static_cast<size_t>(nc), static_cast<size_t>(cg_out),
-                go + row * Cout + gw * cg_out, static_cast<size_t>(Cout), weights,
+                s.go_rows + row * Cout + gw * cg_out * mr, weights + nr, weights,
                 s.col + row * col_stride + gw * reduction + kk, static_cast<size_t>(col_stride));
           }
         }

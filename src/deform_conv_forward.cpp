@@ -54,8 +54,8 @@ constexpr int64_t kBlockDepth = 512;
 // end; beyond this many tiles per thread the dynamic schedule evens the load out by itself.
 constexpr int64_t kBalancedTilesPerThread = 8;
 
-constexpr int64_t kMR = static_cast<int64_t>(kForwardMR);
-constexpr int64_t kNR = static_cast<int64_t>(kForwardNR);
+constexpr int64_t kMR = static_cast<int64_t>(kGemmMR);
+constexpr int64_t kNR = static_cast<int64_t>(kGemmNR);
 
 bool is_depthwise(const ConvParams& p) { return p.in_channels_per_group() == 1 && p.out_channels_per_group() == 1; }
 
@@ -172,7 +172,7 @@ bool choose_tiling(const ConvParams& p, int threads, bool input_channels_last, T
   t->thread_bytes = bytes < 0 ? -1 : checked_add(bytes, round64(4 * t->out_tile_floats));
   const bool copy_input = p.data_format == DataFormat::kNCHW && !input_channels_last;
   t->input_copy_floats = checked_add(copy_input ? p.input_elements : 0, p.in_channels);
-  t->packed_floats = is_depthwise(p) ? packed_depthwise_weight_floats(p) : packed_weight_floats(p, kForwardNR);
+  t->packed_floats = is_depthwise(p) ? packed_depthwise_weight_floats(p) : packed_weight_floats(p, kGemmNR);
   t->lists = WorkLists();
   if (is_depthwise(p)) {
     t->lists.runs = write_offset_group_runs(p, nullptr);
@@ -186,7 +186,7 @@ bool choose_tiling(const ConvParams& p, int threads, bool input_channels_last, T
 void gemm_tile(const ConvParams& p, const KBlock* blocks, int64_t block_count, const Segment* segments,
                const BilinearSample* plan, int64_t count, const float* packed, float* col, float* out) {
   const int64_t taps = p.taps(), cg_out = p.out_channels_per_group(), Cout = p.out_channels;
-  const int64_t panels = panels_per_group(p, kForwardNR), panel_floats = packed_panel_floats(p, kForwardNR);
+  const int64_t panels = panels_per_group(p, kGemmNR), panel_floats = packed_panel_floats(p, kGemmNR);
   for (const KBlock* block_ptr = blocks; block_ptr != blocks + block_count; ++block_ptr) {
     const KBlock& block = *block_ptr;
     const Segment* const block_segments = segments + block.first_segment;
@@ -205,7 +205,7 @@ void gemm_tile(const ConvParams& p, const KBlock* blocks, int64_t block_count, c
                                              e.corner[3] + s.channel, e.weight, rows + i * depth + s.column);
         }
       }
-      kernels::f32_interleave_rows<Arch, kForwardMR>(static_cast<size_t>(mr), static_cast<size_t>(depth), rows,
+      kernels::f32_interleave_rows<Arch, kGemmMR>(static_cast<size_t>(mr), static_cast<size_t>(depth), rows,
                                                      static_cast<size_t>(depth), col + row * depth);
     }
     // Multiply it into the output tile, panel by panel.
@@ -219,11 +219,11 @@ void gemm_tile(const ConvParams& p, const KBlock* blocks, int64_t block_count, c
         const size_t mr = static_cast<size_t>(std::min(kMR, count - row));
         float* c = out + row * Cout + co;
         if (first) {
-          kernels::f32_gemm_kblock<Arch, kForwardMR, kernels::GemmInit::kFromBias>(
+          kernels::f32_gemm_kblock<Arch, kGemmMR, kernels::GemmInit::kFromBias>(
               mr, static_cast<size_t>(nc), static_cast<size_t>(depth), col + row * depth, b, weights, c,
               static_cast<size_t>(Cout));
         } else {
-          kernels::f32_gemm_kblock<Arch, kForwardMR, kernels::GemmInit::kAccumulate>(
+          kernels::f32_gemm_kblock<Arch, kGemmMR, kernels::GemmInit::kAccumulate>(
               mr, static_cast<size_t>(nc), static_cast<size_t>(depth), col + row * depth, b, weights, c,
               static_cast<size_t>(Cout));
         }
@@ -255,8 +255,8 @@ void pack_layer_weights(const ConvParams& p, const float* weight, const float* b
   if (is_depthwise(p)) {
     pack_depthwise_weights(p, weight, bias, packed);
   } else {
-    pool.parallel_for(p.groups * panels_per_group(p, kForwardNR), [&](int64_t panel, int) {
-      pack_weight_panel(p, kForwardNR, panel, weight, bias, packed);
+    pool.parallel_for(p.groups * panels_per_group(p, kGemmNR), [&](int64_t panel, int) {
+      pack_weight_panel(p, kGemmNR, panel, weight, bias, packed);
     });
   }
 }
@@ -271,7 +271,7 @@ int64_t forward_workspace_bytes(const ConvParams& p, int threads, bool input_cha
 }
 
 int64_t forward_packed_weight_bytes(const ConvParams& p) {
-  const int64_t floats = is_depthwise(p) ? packed_depthwise_weight_floats(p) : packed_weight_floats(p, kForwardNR);
+  const int64_t floats = is_depthwise(p) ? packed_depthwise_weight_floats(p) : packed_weight_floats(p, kGemmNR);
   return floats < 0 ? -1 : round64(4 * floats);
 }
 
