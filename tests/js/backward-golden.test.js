@@ -3,10 +3,8 @@
 // the SIMD-only builds, at 1e-4 * (1 + |ref|); NHWC; batched calls equal the sum of per-image calls.
 const { api, goldenCases, torchvisionArgs, mindsporeArgs, expectClose, toNHWC, fromNHWC, random, randomCase, GRADIENT_TOLERANCE } = require('./helpers');
 
-const BUILDS = [
-  ['threads', { wasmBuild: 'threads', threads: 2 }],
-  ['simd', { wasmBuild: 'simd' }],
-];
+// Both WebAssembly builds, each as [name, createDeformConv options].
+const { WASM_BUILDS: BUILDS } = require('./helpers');
 
 const gradOutputOf = (c) => ({ data: Float32Array.from(c.grad_output), shape: c.shapes.output });
 

@@ -2,10 +2,8 @@
 // data formats, on the threaded and the SIMD-only WebAssembly builds, at 2e-5 * (1 + |ref|).
 const { api, goldenCases, torchvisionArgs, mindsporeArgs, expectClose, toNHWC, fromNHWC, FORWARD_TOLERANCE } = require('./helpers');
 
-const BUILDS = [
-  ['threads', { wasmBuild: 'threads', threads: 2 }],
-  ['simd', { wasmBuild: 'simd' }],
-];
+// Both WebAssembly builds, each as [name, createDeformConv options].
+const { WASM_BUILDS: BUILDS } = require('./helpers');
 
 describe.each(BUILDS)('forward on the %s build', (build, options) => {
   let dc;

@@ -133,7 +133,13 @@ function randomCase(rand, { maxChannels = 8, maxSize = 9 } = {}) {
   };
 }
 
+/** The two WebAssembly builds as [name, createDeformConv options], for describe.each. */
+const WASM_BUILDS = [
+  ['threads', { wasmBuild: 'threads', threads: 2 }],
+  ['simd', { wasmBuild: 'simd' }],
+];
+
 module.exports = {
-  ROOT, GOLDEN_DIR, api, FORWARD_TOLERANCE, GRADIENT_TOLERANCE, goldenCases, torchvisionArgs, mindsporeArgs,
+  ROOT, WASM_BUILDS, GOLDEN_DIR, api, FORWARD_TOLERANCE, GRADIENT_TOLERANCE, goldenCases, torchvisionArgs, mindsporeArgs,
   expectClose, toNHWC, fromNHWC, random, randomTensor, referenceForward, randomCase,
 };

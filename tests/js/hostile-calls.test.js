@@ -16,10 +16,8 @@ const {
 const { FORMS } = require('./unusual-tensors');
 
 const CALLS_PER_ENTRY_POINT = 1000;
-const BUILDS = [
-  ['threads', { wasmBuild: 'threads', threads: 2 }],
-  ['simd', { wasmBuild: 'simd' }],
-];
+// Both WebAssembly builds, each as [name, createDeformConv options].
+const { WASM_BUILDS: BUILDS } = require('./helpers');
 
 /** Runs the generator's calls for one entry point on target; returns { count, failures }. */
 const runMalformed = (entry, target) => checkMalformedCalls(entry, target, { seed: seedOf(entry.name), count: CALLS_PER_ENTRY_POINT });

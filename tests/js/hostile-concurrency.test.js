@@ -3,10 +3,8 @@
 const { api, expectClose } = require('./helpers');
 const { makeCase, torchvisionArgs, mindsporeArgs, random } = require('./malformed-calls');
 
-const BUILDS = [
-  ['threads', { wasmBuild: 'threads', threads: 2 }],
-  ['simd', { wasmBuild: 'simd' }],
-];
+// Both WebAssembly builds, each as [name, createDeformConv options].
+const { WASM_BUILDS: BUILDS } = require('./helpers');
 
 // The calls, each a function of the instance that resolves to a list of Float32Arrays (or rejects).
 function calls(seed) {

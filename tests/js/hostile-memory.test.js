@@ -7,10 +7,8 @@ const path = require('path');
 const { api, goldenCases, torchvisionArgs, mindsporeArgs, expectClose, FORWARD_TOLERANCE, random } = require('./helpers');
 const { makeCase, torchvisionArgs: caseTv, mindsporeArgs: caseMs } = require('./malformed-calls');
 
-const BUILDS = [
-  ['threads', { wasmBuild: 'threads', threads: 2 }],
-  ['simd', { wasmBuild: 'simd' }],
-];
+// Both WebAssembly builds, each as [name, createDeformConv options].
+const { WASM_BUILDS: BUILDS } = require('./helpers');
 const filled = (shape, value = 0.5) => ({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value), shape });
 const tiny = (shape) => ({ data: new Float32Array(4), shape }); // data never read: the shapes are rejected first
 

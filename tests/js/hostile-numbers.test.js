@@ -5,10 +5,8 @@
 // both builds. Offsets sit on a 1/8 grid so float and double place every sample identically.
 const { api, random, randomCase, referenceForward, expectClose, toNHWC, fromNHWC, FORWARD_TOLERANCE } = require('./helpers');
 
-const BUILDS = [
-  ['threads', { wasmBuild: 'threads', threads: 2 }],
-  ['simd', { wasmBuild: 'simd' }],
-];
+// Both WebAssembly builds, each as [name, createDeformConv options].
+const { WASM_BUILDS: BUILDS } = require('./helpers');
 const HUGE = [1e30, -1e30, Infinity, -Infinity];
 
 /** A random valid case (mask and bias present) with offsets on a 1/8 grid. */

@@ -5,10 +5,8 @@
 const { api, goldenCases, torchvisionArgs, mindsporeArgs, expectClose, toNHWC, fromNHWC, randomTensor, FORWARD_TOLERANCE } = require('./helpers');
 const { random } = require('./seeded-random');
 
-const BUILDS = [
-  ['threads', { wasmBuild: 'threads', threads: 2 }],
-  ['simd', { wasmBuild: 'simd' }],
-];
+// Both WebAssembly builds, each as [name, createDeformConv options].
+const { WASM_BUILDS: BUILDS } = require('./helpers');
 
 function expectSameBits(a, b, label) {
   expect(a.shape).toEqual(b.shape);
