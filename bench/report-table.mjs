@@ -113,6 +113,6 @@ export function markdownReport(r) {
     ...r.shapes.map((s) => `- \`${s.name}\`: ${s.what}${s.gemmHeavy ? '' : ' (not GEMM-heavy)'}`),
     '',
     ...(r.notes && r.notes.length ? ['## Notes', '', ...r.notes.map((n) => `- ${n}`), ''] : []),
-    ...(r.limits ? ['## What limits the targets not met', '', r.limits, ''] : []),
+    ...(r.limits ? ['## Notes: the two weight rows, what limits the targets, spread over runs', '', r.limits, ''] : []),
   ].join('\n');
 }
