@@ -63,6 +63,8 @@ describe.each(BUILDS)('sizes and out-of-memory on the %s build', (build, options
   test('a real out-of-memory during a call is an Error and the instance keeps working', async () => {
     const m = dc._wasm.module;
     const baseline = dc._wasm.heapStats().allocatedBytes;
+    const layerWeight = filled([1024, 1024, 3, 3], 0.001);
+    const layer = await dc.prepareDeformConv2d(layerWeight, { padding: 1 });
     const blocks = [];
     const grab = (size) => {
       for (let p; (p = m._malloc(size) >>> 0);) blocks.push(p);
@@ -105,11 +107,20 @@ describe.each(BUILDS)('sizes and out-of-memory on the %s build', (build, options
       await expect(p).rejects.toThrow(/^out of memory: could not allocate 40000000 bytes of WebAssembly memory for x \(heap now 42949[0-9]+ bytes, at most 4 GiB\)$/);
       await expect(p).rejects.toHaveProperty('constructor', Error);
 
+      // A prepared layer whose packed weights (37.8 MB: 128 panels of 8 bias values and 9216 rows) do not fit: its call rejects, and it packs later.
+      p = layer.forward(filled([1, 1024, 2, 2]), filled([1, 18, 2, 2], 0.25));
+      await expect(p).rejects.toThrow(/^out of memory: could not allocate 37752832 bytes of WebAssembly memory for the packed weights/);
+      await expect(p).rejects.toHaveProperty('constructor', Error);
+
       // Still right in the hole after the failures.
       expect((await dc.deformableConv2d(...mindsporeArgs(seed))).data[0].toFixed(7)).toBe('-0.0022044');
     } finally {
       for (const p of blocks) m._free(p);
     }
+    const x = filled([1, 1024, 2, 2]), offset = filled([1, 18, 2, 2], 0.25);
+    const expected = await dc.deformConv2d(x, offset, layerWeight, { padding: 1 });
+    expect((await layer.forward(x, offset)).data).toEqual(expected.data);
+    layer.dispose();
     for (const c of goldenCases()) {
       expectClose((await dc.deformConv2d(...torchvisionArgs(c))).data, c.output, FORWARD_TOLERANCE, c.name);
     }
