@@ -308,6 +308,38 @@ const ENTRY_POINTS = [
     slots: mindsporeSlots(1, { backward: true }),
     relations: convRelations(MS, { backward: true, separateMask: false }).map((r) => (r.role === 'offset' ? { ...r, role: 'offsets' } : r)),
   },
+  // Prepared layers: the layer's arguments given to prepare*, the rest to forward(), in one call; a bad
+  // argument must reject the same way (at prepare or at forward), and no layer may be left behind.
+  {
+    name: 'prepareDeformConv2d+forward',
+    args: torchvisionArgs,
+    call: async (dc, [input, offset, weight, options]) => {
+      const plain = options !== null && typeof options === 'object' && !Array.isArray(options);
+      const { mask, ...layerOptions } = plain ? options : {};
+      const layer = await dc.prepareDeformConv2d(weight, plain ? layerOptions : options);
+      try {
+        return await layer.forward(input, offset, plain && 'mask' in options ? { mask } : undefined);
+      } finally {
+        layer.dispose();
+      }
+    },
+    slots: torchvisionSlots(0, 3),
+    relations: convRelations(TV),
+  },
+  {
+    name: 'prepareDeformableConv2d+forward',
+    args: mindsporeArgs,
+    call: async (dc, [x, weight, offsets, kernelSize, strides, padding, options]) => {
+      const layer = await dc.prepareDeformableConv2d(weight, kernelSize, strides, padding, options);
+      try {
+        return await layer.forward(x, offsets);
+      } finally {
+        layer.dispose();
+      }
+    },
+    slots: mindsporeSlots(0),
+    relations: convRelations(MS, { separateMask: false }).map((r) => (r.role === 'offset' ? { ...r, role: 'offsets' } : r)),
+  },
   {
     name: 'layouts.toMindSpore',
     layouts: true,
