@@ -1,9 +1,9 @@
 // Malformed calls: for every entry point (prepared layers included), at least 1,000 calls from a seeded
-// generator (malformed-calls.js: wrong ranks, zero and negative sizes, shape mismatches between the
-// tensors, non-integer, NaN and huge parameters, wrong typed-array kinds, data shorter or longer than its shape in plain, shared and offset
-// views, detached buffers, plain arrays, null and undefined in every position). Each must reject with
-// exactly TypeError or RangeError whose message names the argument; afterwards the same instance still
-// computes every golden case, and its heap holds no more than before. Valid but unusual inputs
+// generator (malformed-calls.js: wrong ranks, zero and negative sizes, shape mismatches between the tensors,
+// non-integer, NaN and huge parameters, wrong typed-array kinds, data shorter or longer than its shape in
+// plain, shared and offset views, detached buffers, plain arrays, null and undefined in every position). Each
+// must reject with exactly TypeError or RangeError whose message names the argument; afterwards the same
+// instance still computes every golden case, and its heap holds no more than before. Valid but unusual inputs
 // (unusual-tensors.js: views with an offset, SharedArrayBuffer, resizable buffers, onnxruntime-style tensors,
 // typed-array shapes, arrays from another realm) give the same results as plain ones. The WebGPU backend gets
 // the same generator and forms in tests/webgpu/node-runner.mjs.
