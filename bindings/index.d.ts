@@ -139,13 +139,14 @@ export type DeformConv2dLayerOptions = Omit<DeformConv2dOptions, 'mask'>;
  * A layer prepared for many forward calls: its weight, bias and parameters were checked and copied when it was
  * prepared (later changes to the caller's arrays do not reach it). On WebAssembly its weights stay in the heap
  * packed for the GEMM (packed at the first call, again only if an input implies other weight groups), so a call
- * copies in only the input, offsets and mask. Each call is validated as the one-shot call is.
+ * copies in only the input, offsets and mask; on WebGPU they stay in device buffers filled at the first call.
+ * Each call is validated as the one-shot call is.
  */
 export interface DeformConv2dLayer {
   readonly convention: 'torchvision';
   /** deformConv2d(input, offset, weight, { ...layer options, mask }). Resolves to (N, C_out, Ho, Wo). */
   forward(input: TensorLike, offset: TensorLike, options?: { mask?: TensorLike | null }): Promise<Tensor>;
-  /** Frees the packed weights; later calls reject with an Error. Idempotent. */
+  /** Frees the layer's packed weights and GPU buffers; later calls reject with an Error. Idempotent. */
   dispose(): void;
 }
 
@@ -154,7 +155,7 @@ export interface DeformableConv2dLayer {
   readonly convention: 'mindspore';
   /** deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) with the layer's arguments. */
   forward(x: TensorLike, offsets: TensorLike): Promise<Tensor>;
-  /** Frees the packed weights; later calls reject with an Error. Idempotent. */
+  /** Frees the layer's packed weights and GPU buffers; later calls reject with an Error. Idempotent. */
   dispose(): void;
 }
 

@@ -156,16 +156,18 @@ export class DeformConv {
    * WebGPU rejects with backend 'webgpu'; with 'auto' the call runs on WebAssembly instead and
    * fallbackReason says why. A lost device, a shader error or a WebGPU error retires the GPU for good; a call
    * too large for the device's buffers (or its memory) only falls back itself. Both run on copies of the
-   * tensors taken before this returns its promise (copiedCall). packed: a prepared layer's PackedWeights
-   * (forward only), used on WebAssembly; the WebGPU backend uploads the layer's weights with each call.
+   * tensors taken before this returns its promise (copiedCall). resident: a prepared layer's
+   * { wasm: PackedWeights, gpu: ResidentBuffers } (forward only): where its weights stay between calls; its
+   * weight and bias are its own copies already, so they are not copied again.
    */
-  async _run(op, given, packed = null) {
+  async _run(op, given, resident = null) {
     const wasm = this._live();
-    if (!this._gpu) return op === 'forward' ? wasm.forward(given, packed) : wasm[op](given);
+    const onWasm = (call) => (op === 'forward' ? this._live().forward(call, resident && resident.wasm) : this._live()[op](call));
+    if (!this._gpu) return onWasm(given);
     const validated = wasm.check(given);
-    const call = copiedCall(given);
+    const call = copiedCall(given, resident ? ['weight', 'bias'] : []);
     try {
-      const result = await this._gpu[op](call, validated);
+      const result = op === 'forward' ? await this._gpu.forward(call, validated, resident && resident.gpu) : await this._gpu[op](call, validated);
       return op === 'forward' ? { data: result, shape: validated.outputShape } : gradientTensors(call, result);
     } catch (e) {
       if (!(e instanceof GpuFailure)) throw e;
@@ -177,7 +179,7 @@ export class DeformConv {
         this._gpu = null;
         this.backend = 'wasm';
       }
-      return this._live()[op](call);
+      return onWasm(call);
     }
   }
 
@@ -253,9 +255,11 @@ export class DeformConv {
  * once. With the copies a WebGPU call, and its WebAssembly fallback, computes what the arrays held when it was
  * made. They are also unshared: Dawn's writeBuffer takes no SharedArrayBuffer.
  */
-function copiedCall(call) {
+function copiedCall(call, alreadyCopied = []) {
   const tensors = {};
-  for (const name of Object.keys(call.tensors)) tensors[name] = copyOfTensor(call.tensors[name], call.argNames[name]);
+  for (const name of Object.keys(call.tensors)) {
+    tensors[name] = alreadyCopied.includes(name) ? call.tensors[name] : copyOfTensor(call.tensors[name], call.argNames[name]);
+  }
   return { ...call, tensors };
 }
 

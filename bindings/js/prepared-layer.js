@@ -1,9 +1,11 @@
 // Prepared layers (DeformConv.prepareDeformConv2d / prepareDeformableConv2d): a layer's weight, bias and
 // parameters given once, its forward pass run on many inputs. Running a model calls the same layer again and
-// again with the same weights; a prepared layer copies them once and, on the WebAssembly backend, keeps them
-// in the heap already packed for the GEMM, so that a call copies in only the input, offsets and mask (for a
-// 512-channel 3x3 layer the weights are 9.4 MB: their copy and packing were about 6% of a call).
-// Every forward call is validated as the one-shot call is, with the same messages.
+// again with the same weights; a prepared layer copies them once and keeps them where the backend computes:
+// on WebAssembly in the heap, already packed for the GEMM, so that a call copies in only the input, offsets
+// and mask (for a 512-channel 3x3 layer the weights are 9.4 MB: their copy and packing were about 6% of a
+// call); on WebGPU in buffers on the device, uploaded at the first call. Every forward call is validated as
+// the one-shot call is, with the same messages.
+import { ResidentBuffers } from './webgpu/backend.js';
 
 /**
  * The packed weights a layer keeps in one WebAssembly backend's heap. The packed form depends on the weight
@@ -36,7 +38,8 @@ export class DeformConvLayer {
   constructor(instance, makeCall, convention) {
     this._instance = instance;
     this._makeCall = makeCall;
-    this._packed = new PackedWeights();
+    // Where the weights stay between calls: { wasm: PackedWeights, gpu: ResidentBuffers }.
+    this._resident = { wasm: new PackedWeights(), gpu: new ResidentBuffers() };
     /** 'torchvision' | 'mindspore': the convention of forward()'s arguments. */
     this.convention = convention;
   }
@@ -47,12 +50,13 @@ export class DeformConvLayer {
    */
   async forward(...args) {
     if (!this._instance) throw new Error('this prepared layer was disposed; prepare it again');
-    return this._instance._run('forward', this._makeCall(...args), this._packed);
+    return this._instance._run('forward', this._makeCall(...args), this._resident);
   }
 
-  /** Frees the layer's packed weights. Later calls reject; a second dispose() does nothing. */
+  /** Frees the layer's packed weights and GPU buffers. Later calls reject; a second dispose() does nothing. */
   dispose() {
-    this._packed.release();
+    this._resident.wasm.release();
+    this._resident.gpu.release();
     this._instance = null;
     this._makeCall = null;
   }

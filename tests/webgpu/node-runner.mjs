@@ -425,6 +425,52 @@ await check(results, names[17], async () => {
   } finally {
     dc.dispose();
   }
+  // The weights stay on the device: the second call uploads only the input, offsets, mask and uniforms, and
+  // dispose() frees the layer's buffers.
+  const device = await newDevice();
+  const written = [], created = [];
+  const writeBuffer = device.queue.writeBuffer.bind(device.queue);
+  device.queue.writeBuffer = (buffer, offset, data, dataOffset, size) => {
+    written.push(size === undefined ? data.byteLength : size);
+    return writeBuffer(buffer, offset, data, dataOffset, size);
+  };
+  const createBuffer = device.createBuffer.bind(device);
+  device.createBuffer = (descriptor) => {
+    const buffer = createBuffer(descriptor);
+    created.push({ label: descriptor.label, destroyed: false });
+    const entry = created.at(-1), destroy = buffer.destroy.bind(buffer);
+    buffer.destroy = () => { entry.destroyed = true; return destroy(); };
+    return buffer;
+  };
+  const onDevice = await api.createDeformConv({ backend: 'webgpu', gpuDevice: device });
+  try {
+    const rand = random(4242);
+    const tensor = (shape) => ({ data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1), shape });
+    const weight = tensor([64, 16, 3, 3]), bias = tensor([64]), input = tensor([1, 16, 8, 8]), offset = tensor([1, 18, 8, 8]);
+    const layer = await onDevice.prepareDeformConv2d(weight, { bias, padding: 1 });
+    const expected = await onDevice.deformConv2d(input, offset, weight, { bias, padding: 1 });
+    const weightBytes = weight.data.byteLength;
+    for (let call = 0; call < 3; call++) {
+      written.length = 0;
+      expectClose((await layer.forward(input, offset)).data, expected.data, FORWARD_TOLERANCE, `call ${call}`);
+      const total = written.reduce((a, b) => a + b, 0);
+      assert(call === 0 ? total >= weightBytes : total < weightBytes, `call ${call} wrote ${total} bytes (weight ${weightBytes})`);
+    }
+    const resident = created.filter((b) => String(b.label).startsWith('deformconv prepared'));
+    assert(resident.length === 2 && resident.every((b) => !b.destroyed), JSON.stringify(resident));
+    layer.dispose();
+    assert(resident.every((b) => b.destroyed), `after dispose: ${JSON.stringify(resident)}`);
+    // A layer left undisposed is freed with its instance.
+    const kept = await onDevice.prepareDeformConv2d(weight, { bias, padding: 1 });
+    await kept.forward(input, offset);
+    const keptBuffers = created.filter((b) => String(b.label).startsWith('deformconv prepared')).slice(2);
+    onDevice.dispose();
+    assert(keptBuffers.length === 2 && keptBuffers.every((b) => b.destroyed), `after the instance's dispose: ${JSON.stringify(keptBuffers)}`);
+    kept.dispose();
+  } finally {
+    onDevice.dispose();
+    device.destroy();
+  }
 });
 // ---------------------------------------------------------------- hostile calls (hostile-checks.mjs)
 {

@@ -2,12 +2,12 @@
 // guard around every call. Calls run one at a time (they share buffers and the device's error scopes); each
 // runs inside error scopes, so a shader error, an out-of-memory or a lost device becomes a GpuFailure that
 // the instance answers by falling back to WebAssembly ('auto') or by rejecting ('webgpu').
-import { GpuContext } from './context.js';
+import { GpuContext, ResidentBuffers } from './context.js';
 import { GpuFailure, openDevice } from './device.js';
 import { backwardOnGpu } from './backward.js';
 import { forwardOnGpu } from './forward.js';
 
-export { GpuFailure };
+export { GpuFailure, ResidentBuffers };
 
 export class WebGpuBackend {
   /** Opens a device (see device.js for the options) and returns a backend on it. */
@@ -34,9 +34,12 @@ export class WebGpuBackend {
     return { adapter: this.adapter, isFallbackAdapter: this.isFallbackAdapter };
   }
 
-  /** Forward call (calls.js description, the validator's answer) -> output Float32Array. */
-  forward(call, validated) {
-    return this.exclusive(() => forwardOnGpu(this.context, call.tensors, validated.params));
+  /**
+   * Forward call (calls.js description, the validator's answer) -> output Float32Array. resident: a prepared
+   * layer's ResidentBuffers (its weight and bias stay on the device), or null.
+   */
+  forward(call, validated, resident = null) {
+    return this.exclusive(() => forwardOnGpu(this.context, call.tensors, validated.params, resident));
   }
 
   /** Backward call -> { gradInput, gradOffset, gradMask, gradWeight, gradBias } Float32Arrays (or null). */

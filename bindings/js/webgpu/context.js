@@ -1,6 +1,7 @@
 // What every WebGPU operation of the backend needs from one device: compiled pipelines (cached by kernel
 // and override constants), bind groups by binding name, buffers kept by role and reused across calls
-// (grown when a call needs more, freed by destroy()), uploads, dispatches and read-backs.
+// (grown when a call needs more, freed by destroy()), the buffers prepared layers keep resident (their
+// weights, filled once), uploads, dispatches and read-backs.
 import { GpuFailure } from './device.js';
 import { kernelBindings, kernelSource, packConv } from './shaders.js';
 
@@ -8,9 +9,31 @@ const MAX_WORKGROUPS = 65535; // maxComputeWorkgroupsPerDimension: the default e
 
 const STORAGE = 0x80, UNIFORM = 0x40, COPY_DST = 0x08, COPY_SRC = 0x04, MAP_READ = 0x01; // GPUBufferUsage
 
+/**
+ * The GPU buffers one prepared layer keeps between its calls (prepared-layer.js): its weight slices and bias,
+ * uploaded at its first call on a device and reused by the later ones. They belong to one context; the
+ * layer's dispose() frees them, and so does the context's destroy() (the instance's dispose()).
+ */
+export class ResidentBuffers {
+  constructor() {
+    this.context = null;
+    this.layout = null; // how the weight was cut into slices (a different cut starts over)
+    this.buffers = new Map();
+  }
+
+  release() {
+    for (const buffer of this.buffers.values()) buffer.destroy();
+    this.buffers.clear();
+    if (this.context) this.context.residents.delete(this);
+    this.context = null;
+    this.layout = null;
+  }
+}
+
 export class GpuContext {
   constructor(device) {
     this.device = device;
+    this.residents = new Set();
     this.buffers = new Map();
     this.modules = new Map();
     this.layouts = new Map();
@@ -74,6 +97,34 @@ export class GpuContext {
   upload(role, data) {
     const buffer = this.buffer(role, data.byteLength);
     this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
+  }
+
+  /**
+   * Makes `resident` (a prepared layer's ResidentBuffers) hold buffers of this context cut as `layout` says:
+   * buffers of another context or another cut are freed first.
+   */
+  adopt(resident, layout) {
+    if (resident.context !== this || resident.layout !== layout) {
+      resident.release();
+      resident.context = this;
+      resident.layout = layout;
+      this.residents.add(resident);
+    }
+  }
+
+  /** The buffer `resident` keeps under `key`, made and filled with data() the first time. */
+  residentBuffer(resident, key, data) {
+    let buffer = resident.buffers.get(key);
+    if (!buffer) {
+      const floats = data();
+      if (floats.byteLength > this.maxBytes) {
+        throw new GpuFailure(`the prepared ${key} buffer needs ${floats.byteLength} bytes, more than this device allows (${this.maxBytes})`, 'limit');
+      }
+      buffer = this.device.createBuffer({ size: Math.max(16, Math.ceil(floats.byteLength / 16) * 16), usage: STORAGE | COPY_DST, label: `deformconv prepared ${key}` });
+      resident.buffers.set(key, buffer);
+      this.device.queue.writeBuffer(buffer, 0, floats.buffer, floats.byteOffset, floats.byteLength);
+    }
     return buffer;
   }
 
@@ -162,8 +213,9 @@ export class GpuContext {
     }
   }
 
-  /** Frees every buffer this context made (not the device). */
+  /** Frees every buffer this context made, prepared layers' included (not the device). */
   destroy() {
+    for (const resident of [...this.residents]) resident.release();
     for (const buffer of this.buffers.values()) buffer.destroy();
     this.buffers.clear();
     this.pipelines.clear();

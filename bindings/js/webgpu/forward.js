@@ -5,7 +5,8 @@
 //      memory; a later chunk of input channels adds to the output chunk instead of starting from the bias;
 //   4. the output chunk is read back into its place in the result.
 // Nothing is converted on the CPU: NHWC and MindSpore's offsets are read in place through Conv's strides and
-// channel rule. Without splitting, a call is one upload per tensor, one submit and one read-back.
+// channel rule. Without splitting, a call is one upload per tensor, one submit and one read-back; a prepared
+// layer's weight and bias stay on the device after its first call (context.js, ResidentBuffers).
 import { activation, packSlice, planChunks, ranges, unpackSlice } from './chunks.js';
 import { convFor, problemOf } from './problem.js';
 
@@ -22,8 +23,11 @@ export function forwardTiles(outPerGroup) {
   return { TP: 64, TC: 1, KC: 8 };                          // 4 channels x 256 pixels, 64 threads
 }
 
-/** Runs a validated forward call; resolves to the output Float32Array in the call's data format. */
-export async function forwardOnGpu(ctx, tensors, params) {
+/**
+ * Runs a validated forward call; resolves to the output Float32Array in the call's data format. resident: a
+ * prepared layer's ResidentBuffers, or null (the weight and bias are uploaded with the call).
+ */
+export async function forwardOnGpu(ctx, tensors, params, resident = null) {
   const pb = problemOf(params);
   const N = pb.batch, C = pb.inChannels, Co = pb.outChannels, P = pb.outPixels, K = pb.taps, G = pb.offsetGroups;
   const input = activation(tensors.input.data, N, C, pb.inPixels, pb.nhwc);
@@ -52,9 +56,12 @@ export async function forwardOnGpu(ctx, tensors, params) {
     ctx.pipeline('plan', { HAS_MASK: pb.useMask }),
     ctx.pipeline('forward', { HAS_BIAS: pb.hasBias, ...tiles }),
   ]);
-  const bias = pb.hasBias ? ctx.upload('bias', tensors.bias.data) : ctx.buffer('no bias', 16);
+  if (resident) ctx.adopt(resident, extents.co);
+  const bias = !pb.hasBias ? ctx.buffer('no bias', 16)
+    : resident ? ctx.residentBuffer(resident, 'bias', () => tensors.bias.data) : ctx.upload('bias', tensors.bias.data);
   const uploaded = new Map();
   const uploadOnce = (role, key, slice) => {
+    if (resident && role === 'weight') return ctx.residentBuffer(resident, `weight ${key}`, slice);
     if (uploaded.get(role) !== key) ctx.upload(role, slice());
     uploaded.set(role, key);
     return ctx.buffers.get(role);
