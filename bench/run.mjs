@@ -118,7 +118,8 @@ if (writeReadme) {
   const section = [
     '![GFLOP/s per shape and implementation](bench/chart.svg)',
     '',
-    `Measured with \`npm run bench\` on ${machineLine(results)}. Full tables, native results, memory and cost curves: [bench/RESULTS.md](bench/RESULTS.md).`,
+    `Measured with \`npm run bench\` on ${machineLine(results)}. Full tables, native results, memory and cost curves: [bench/RESULTS.md](bench/RESULTS.md). ` +
+      'Runs on this shared machine move by 10-30%: the spread over several runs, and what limits the targets near their thresholds, are in [bench/NOTES.md](bench/NOTES.md).',
     '',
     targetsTable(results),
     '',
