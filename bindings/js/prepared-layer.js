@@ -56,7 +56,7 @@ export class DeformConvLayer {
   /** Frees the layer's packed weights and GPU buffers. Later calls reject; a second dispose() does nothing. */
   dispose() {
     this._resident.wasm.release();
-    this._resident.gpu.release();
+    this._resident.gpu.retire();
     this._instance = null;
     this._makeCall = null;
   }

@@ -456,14 +456,21 @@ await check(results, names[17], async () => {
       const total = written.reduce((a, b) => a + b, 0);
       assert(call === 0 ? total >= weightBytes : total < weightBytes, `call ${call} wrote ${total} bytes (weight ${weightBytes})`);
     }
-    const resident = created.filter((b) => String(b.label).startsWith('deformconv prepared'));
+    const preparedBuffers = () => created.filter((b) => String(b.label).startsWith('deformconv prepared'));
+    const resident = preparedBuffers();
     assert(resident.length === 2 && resident.every((b) => !b.destroyed), JSON.stringify(resident));
     layer.dispose();
     assert(resident.every((b) => b.destroyed), `after dispose: ${JSON.stringify(resident)}`);
+    // A call still queued when its layer is disposed computes the same and keeps nothing on the device.
+    const late = await onDevice.prepareDeformConv2d(weight, { bias, padding: 1 });
+    const pending = late.forward(input, offset);
+    late.dispose();
+    expectClose((await pending).data, expected.data, FORWARD_TOLERANCE, 'a call of a layer disposed meanwhile');
+    assert(preparedBuffers().every((b) => b.destroyed), `after the late call: ${JSON.stringify(preparedBuffers())}`);
     // A layer left undisposed is freed with its instance.
     const kept = await onDevice.prepareDeformConv2d(weight, { bias, padding: 1 });
     await kept.forward(input, offset);
-    const keptBuffers = created.filter((b) => String(b.label).startsWith('deformconv prepared')).slice(2);
+    const keptBuffers = preparedBuffers().filter((b) => !b.destroyed);
     onDevice.dispose();
     assert(keptBuffers.length === 2 && keptBuffers.every((b) => b.destroyed), `after the instance's dispose: ${JSON.stringify(keptBuffers)}`);
     kept.dispose();

@@ -19,6 +19,13 @@ export class ResidentBuffers {
     this.context = null;
     this.layout = null; // how the weight was cut into slices (a different cut starts over)
     this.buffers = new Map();
+    this.retired = false; // the layer was disposed: calls still queued upload per call and keep nothing
+  }
+
+  /** The layer's dispose(): frees the buffers, and later (queued) calls keep none. */
+  retire() {
+    this.retired = true;
+    this.release();
   }
 
   release() {

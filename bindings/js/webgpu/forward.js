@@ -27,7 +27,8 @@ export function forwardTiles(outPerGroup) {
  * Runs a validated forward call; resolves to the output Float32Array in the call's data format. resident: a
  * prepared layer's ResidentBuffers, or null (the weight and bias are uploaded with the call).
  */
-export async function forwardOnGpu(ctx, tensors, params, resident = null) {
+export async function forwardOnGpu(ctx, tensors, params, given = null) {
+  const resident = given && !given.retired ? given : null;
   const pb = problemOf(params);
   const N = pb.batch, C = pb.inChannels, Co = pb.outChannels, P = pb.outPixels, K = pb.taps, G = pb.offsetGroups;
   const input = activation(tensors.input.data, N, C, pb.inPixels, pb.nhwc);
