@@ -11,9 +11,12 @@
 // allocation, no threads.
 //
 // Why MR x 2 vectors and not more: WebAssembly SIMD has no fused multiply-add, so every k costs MR loads and
-// splats of A, 2 loads of B, 2*MR multiplies and 2*MR adds, and x86 engines give WebAssembly 16 xmm
-// registers (one is the engine's scratch). 4 x 8 keeps 8 accumulators, 2 B vectors and 2 temporaries in
-// registers; 6 x 8 spills in V8 and runs about 30% slower (measured in Node 20).
+// splats of A, 2 loads of B, 2*MR multiplies and 2*MR adds, and x86 engines give WebAssembly 15 allocatable
+// xmm registers. V8 loads all MR splats of a k before their arithmetic when this loop shares its function
+// with the initialisation and the partial store, so 4 x 8 (8 accumulators, 4 splats, 2 B vectors, a
+// product) is the largest tile without spills; it runs at about 95% of the measured WASM SIMD peak inside
+// the forward pass (bench/NOTES.md, where a 5 x 8 tile in a function of its own is also measured).
+// Used by both passes: the forward's columns x weights, and the backward's d_col and grad_weight.
 #pragma once
 
 #include <algorithm>
