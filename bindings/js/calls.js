@@ -11,6 +11,16 @@ const MINDSPORE_OPTIONS = ['bias', 'dilations', 'groups', 'deformableGroups', 'm
 const TORCHVISION_NAMES = { input: 'input', offset: 'offset', weight: 'weight', mask: 'mask', bias: 'bias', gradOutput: 'gradOutput' };
 const MINDSPORE_NAMES = { ...TORCHVISION_NAMES, input: 'x', offset: 'offsets' };
 
+/** deformConv2d's parameters from its options: { stride, padding, dilation, dataFormat }, checked. */
+function torchvisionParams(o) {
+  return {
+    stride: intList(o.stride === undefined ? 1 : o.stride, 'stride'),
+    padding: intList(o.padding === undefined ? 0 : o.padding, 'padding'),
+    dilation: intList(o.dilation === undefined ? 1 : o.dilation, 'dilation'),
+    dataFormat: dataFormatArg(o.dataFormat),
+  };
+}
+
 /** deformConv2d(input, offset, weight, options) */
 export function torchvisionCall(input, offset, weight, options, { backward = false, gradOutput } = {}) {
   const o = checkOptions(options, 'options', TORCHVISION_OPTIONS);
@@ -22,20 +32,40 @@ export function torchvisionCall(input, offset, weight, options, { backward = fal
     bias: tensorArg(o.bias, 'bias', { optional: true }),
   };
   if (backward) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
+  const { stride, padding, dilation, dataFormat } = torchvisionParams(o);
   const args = {
     convention: 'torchvision',
-    dataFormat: dataFormatArg(o.dataFormat),
+    dataFormat,
     inputShape: tensors.input.shape,
     weightShape: tensors.weight.shape,
     offsetShape: tensors.offset.shape,
     maskShape: tensors.mask ? tensors.mask.shape : null,
     biasShape: tensors.bias ? tensors.bias.shape : null,
-    stride: intList(o.stride === undefined ? 1 : o.stride, 'stride'),
-    padding: intList(o.padding === undefined ? 0 : o.padding, 'padding'),
-    dilation: intList(o.dilation === undefined ? 1 : o.dilation, 'dilation'),
+    stride,
+    padding,
+    dilation,
     gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
   };
   return { args, tensors, argNames: TORCHVISION_NAMES };
+}
+
+/** deformableConv2d's parameters from its arguments and options, checked (in the core's argument names). */
+function mindsporeParams(kernelSize, strides, padding, o) {
+  if (o.modulated !== undefined && typeof o.modulated !== 'boolean') {
+    throw new TypeError(`modulated must be a boolean, got ${describe(o.modulated)}`);
+  }
+  const kernel = intList(kernelSize, 'kernelSize');
+  return {
+    dataFormat: dataFormatArg(o.dataFormat),
+    kernelSize: kernel.length === 1 ? [kernel[0], kernel[0]] : kernel,
+    stride: intList(strides, 'strides', { allowNumber: false }),
+    padding: intList(padding, 'padding', { allowNumber: false }),
+    dilation: intList(o.dilations === undefined ? [1, 1, 1, 1] : o.dilations, 'dilations', { allowNumber: false }),
+    groups: intArg(o.groups === undefined ? 1 : o.groups, 'groups'),
+    offsetGroups: intArg(o.deformableGroups === undefined ? 1 : o.deformableGroups, 'deformableGroups'),
+    // MindSpore itself rejects modulated=false; here it means DCNv1: the mask block of offsets is ignored.
+    modulated: o.modulated === undefined ? true : o.modulated,
+  };
 }
 
 /** deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) */
@@ -49,26 +79,14 @@ export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, 
     bias: tensorArg(o.bias, 'bias', { optional: true }),
   };
   if (backward) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
-  if (o.modulated !== undefined && typeof o.modulated !== 'boolean') {
-    throw new TypeError(`modulated must be a boolean, got ${describe(o.modulated)}`);
-  }
-  const kernel = intList(kernelSize, 'kernelSize');
   const args = {
     convention: 'mindspore',
-    dataFormat: dataFormatArg(o.dataFormat),
     inputShape: tensors.input.shape,
     weightShape: tensors.weight.shape,
     offsetShape: tensors.offset.shape,
     maskShape: null,
     biasShape: tensors.bias ? tensors.bias.shape : null,
-    kernelSize: kernel.length === 1 ? [kernel[0], kernel[0]] : kernel,
-    stride: intList(strides, 'strides', { allowNumber: false }),
-    padding: intList(padding, 'padding', { allowNumber: false }),
-    dilation: intList(o.dilations === undefined ? [1, 1, 1, 1] : o.dilations, 'dilations', { allowNumber: false }),
-    groups: intArg(o.groups === undefined ? 1 : o.groups, 'groups'),
-    offsetGroups: intArg(o.deformableGroups === undefined ? 1 : o.deformableGroups, 'deformableGroups'),
-    // MindSpore itself rejects modulated=false; here it means DCNv1: the mask block of offsets is ignored.
-    modulated: o.modulated === undefined ? true : o.modulated,
+    ...mindsporeParams(kernelSize, strides, padding, o),
     gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
   };
   return { args, tensors, argNames: MINDSPORE_NAMES };
@@ -99,13 +117,7 @@ function layerTensors(weight, bias) {
 export function torchvisionLayer(weight, options) {
   const o = checkOptions(options, 'options', TORCHVISION_LAYER_OPTIONS);
   const { weight: w, bias } = layerTensors(weight, o.bias);
-  const layerOptions = {
-    bias,
-    stride: intList(o.stride === undefined ? 1 : o.stride, 'stride'),
-    padding: intList(o.padding === undefined ? 0 : o.padding, 'padding'),
-    dilation: intList(o.dilation === undefined ? 1 : o.dilation, 'dilation'),
-    dataFormat: dataFormatArg(o.dataFormat),
-  };
+  const layerOptions = { bias, ...torchvisionParams(o) };
   return (input, offset, forwardOptions) => {
     const f = checkOptions(forwardOptions, 'options', ['mask']);
     return torchvisionCall(input, offset, w, { ...layerOptions, mask: f.mask });
@@ -119,27 +131,15 @@ export function torchvisionLayer(weight, options) {
 export function mindsporeLayer(weight, kernelSize, strides, padding, options) {
   const o = checkOptions(options, 'options', MINDSPORE_LAYER_OPTIONS);
   const { weight: w, bias } = layerTensors(weight, o.bias);
-  if (o.modulated !== undefined && typeof o.modulated !== 'boolean') {
-    throw new TypeError(`modulated must be a boolean, got ${describe(o.modulated)}`);
-  }
-  const kernel = intList(kernelSize, 'kernelSize');
-  const layer = {
-    kernelSize: kernel,
-    strides: intList(strides, 'strides', { allowNumber: false }),
-    padding: intList(padding, 'padding', { allowNumber: false }),
-    options: {
-      bias,
-      dilations: o.dilations === undefined ? undefined : intList(o.dilations, 'dilations', { allowNumber: false }),
-      groups: o.groups === undefined ? undefined : intArg(o.groups, 'groups'),
-      deformableGroups: o.deformableGroups === undefined ? undefined : intArg(o.deformableGroups, 'deformableGroups'),
-      modulated: o.modulated,
-      dataFormat: dataFormatArg(o.dataFormat),
-    },
+  // Checked now, and kept as fresh arrays (later changes to the caller's arrays do not reach the layer).
+  const p = mindsporeParams(kernelSize, strides, padding, o);
+  const layerOptions = {
+    bias, dilations: p.dilation, groups: p.groups, deformableGroups: p.offsetGroups, modulated: p.modulated, dataFormat: p.dataFormat,
   };
   return (x, offsets, ...rest) => {
     if (rest.length && rest[0] !== undefined) {
       throw new TypeError('forward(x, offsets) of a prepared deformableConv2d layer takes two arguments; the mask is part of offsets');
     }
-    return mindsporeCall(x, w, offsets, layer.kernelSize, layer.strides, layer.padding, layer.options);
+    return mindsporeCall(x, w, offsets, p.kernelSize, p.stride, p.padding, layerOptions);
   };
 }

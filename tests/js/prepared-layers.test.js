@@ -76,6 +76,26 @@ describe.each(BUILDS)('prepared layers on the %s build', (build, options) => {
     layer.dispose();
   });
 
+  test('the layer keeps the parameters it was prepared with, in both conventions', async () => {
+    const c = cases.find((x) => x.name === 'stride2_dil2') || cases[0];
+    const [input, offset, weight, o] = torchvisionArgs(c);
+    const { mask, ...layerOptions } = o;
+    const options = { ...layerOptions, stride: [...[].concat(o.stride)], padding: [...[].concat(o.padding)], dilation: [...[].concat(o.dilation)] };
+    const layer = await dc.prepareDeformConv2d(weight, options);
+    options.stride.fill(3);
+    options.padding.fill(5);
+    options.dilation.fill(4);
+    expectClose((await layer.forward(input, offset, { mask })).data, c.output, FORWARD_TOLERANCE, `${c.name} torchvision`);
+    layer.dispose();
+    const [x, w, offsets, kernelSize, strides, padding, mo] = mindsporeArgs(c);
+    const args = [[...kernelSize], [...strides], [...padding], { ...mo, dilations: [...mo.dilations] }];
+    const msLayer = await dc.prepareDeformableConv2d(w, ...args);
+    for (const list of [args[0], args[1], args[2], args[3].dilations]) list.fill(7);
+    args[3].groups = 5;
+    expectClose((await msLayer.forward(x, offsets)).data, c.output, FORWARD_TOLERANCE, `${c.name} MindSpore`);
+    msLayer.dispose();
+  });
+
   test('a torchvision layer repacks when an input implies other weight groups', async () => {
     const rand = random(12);
     const weight = randomTensor(rand, [8, 2, 3, 3]), bias = randomTensor(rand, [8]);
