@@ -41,14 +41,14 @@ fn corner(valid: bool, at: i32) -> f32 {
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let s = i32(id.x + id.y * groups.x * 64u);
-  if (s >= conv.images * conv.offset_groups * conv.taps * conv.pixels) {
+  if (s >= sample_count()) {
     return;
   }
-  let p = s % conv.pixels;
-  let rest = s / conv.pixels;
-  let tap = rest % conv.taps;
-  let g = (rest / conv.taps) % conv.offset_groups;
-  let n = rest / (conv.taps * conv.offset_groups);
+  let sample = sample_at(s);
+  let n = sample.n;
+  let g = sample.g;
+  let tap = sample.tap;
+  let p = sample.p;
 
   let position = sample_position(n, g, tap, p);
   let m = sample_mask(n, g, tap, p);

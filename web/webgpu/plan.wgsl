@@ -22,13 +22,9 @@ override HAS_MASK: bool = true;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let s = i32(id.x + id.y * groups.x * 64u);
-  if (s >= conv.images * conv.offset_groups * conv.taps * conv.pixels) {
+  if (s >= sample_count()) {
     return;
   }
-  let p = s % conv.pixels;
-  let rest = s / conv.pixels;
-  let tap = rest % conv.taps;
-  let g = (rest / conv.taps) % conv.offset_groups;
-  let n = rest / (conv.taps * conv.offset_groups);
-  plan[s] = resolve_sample(sample_position(n, g, tap, p), sample_mask(n, g, tap, p));
+  let sample = sample_at(s);
+  plan[s] = resolve_sample(sample_position(sample.n, sample.g, sample.tap, sample.p), sample_mask(sample.n, sample.g, sample.tap, sample.p));
 }

@@ -27,6 +27,25 @@ fn outside_window(y: f32, x: f32) -> bool {
   return outside_y || outside_x;
 }
 
+// The samples of a chunk, one kernel invocation each: linear index s < sample_count() names (image n,
+// offset group g, tap, chunk pixel p), pixels fastest.
+struct SampleAt {
+  n: i32,
+  g: i32,
+  tap: i32,
+  p: i32,
+}
+
+fn sample_count() -> i32 {
+  return conv.images * conv.offset_groups * conv.taps * conv.pixels;
+}
+
+fn sample_at(s: i32) -> SampleAt {
+  let rest = s / conv.pixels;
+  return SampleAt(rest / (conv.taps * conv.offset_groups), (rest / conv.taps) % conv.offset_groups,
+                  rest % conv.taps, s % conv.pixels);
+}
+
 // Where a sample of (image n, offset group g, tap, chunk pixel p) lies: (y, x) in input coordinates.
 // As torchvision: the integer part of the position is exact, the offset is added in float.
 fn sample_position(n: i32, g: i32, tap: i32, p: i32) -> vec2<f32> {
