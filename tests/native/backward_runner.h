@@ -39,23 +39,6 @@ struct Gradients {
   bool mask_block_zero = true;
 };
 
-// Offsets in MindSpore's layout: [dx | dy | mask] blocks of G*kh*kw channels (a mask of ones without one).
-inline std::vector<float> mindspore_offsets(const ConvParams& p, const std::vector<float>& offset,
-                                            const std::vector<float>& mask) {
-  const int64_t block = p.offset_groups * p.taps(), pixels = p.out_pixels();
-  std::vector<float> ms(static_cast<size_t>(p.batch * 3 * block * pixels));
-  for (int64_t n = 0; n < p.batch; ++n)
-    for (int64_t k = 0; k < block; ++k)
-      for (int64_t q = 0; q < pixels; ++q) {
-        const float dy = offset[((n * block + k) * 2) * pixels + q], dx = offset[((n * block + k) * 2 + 1) * pixels + q];
-        const float m = mask.empty() ? 1.0f : mask[(n * block + k) * pixels + q];
-        ms[((n * 3 + 0) * block + k) * pixels + q] = dx;
-        ms[((n * 3 + 1) * block + k) * pixels + q] = dy;
-        ms[((n * 3 + 2) * block + k) * pixels + q] = m;
-      }
-  return ms;
-}
-
 // Runs the call; the status of validate() or of the backward pass is returned through *status.
 inline Gradients run_backward(const TorchCall& call, const BackwardVariant& v, Status* status = nullptr) {
   Gradients out;
@@ -69,17 +52,7 @@ inline Gradients run_backward(const TorchCall& call, const BackwardVariant& v, S
   ConvRequest r = call.request;
   std::vector<float> offset = call.offset, mask = call.mask;
   if (ms) {
-    r.convention = Convention::kMindSpore;
-    r.offset_shape = {tv.batch, 3 * tv.offset_groups * tv.taps(), tv.out_height, tv.out_width};
-    r.has_mask = false;
-    r.mask_shape.clear();
-    r.stride = {1, 1, tv.stride_h, tv.stride_w};
-    r.dilation = {1, 1, tv.dilation_h, tv.dilation_w};
-    r.padding = {tv.pad_top, tv.pad_bottom, tv.pad_left, tv.pad_right};
-    r.kernel_size = {tv.kernel_h, tv.kernel_w};
-    r.groups = tv.groups;
-    r.offset_groups = tv.offset_groups;
-    r.modulated = has_mask;
+    to_mindspore_request(tv, has_mask, &r);
     offset = mindspore_offsets(tv, call.offset, call.mask);
     mask.clear();
   }

@@ -53,29 +53,10 @@ std::vector<float> run(const Call& c, const Variant& v) {
   std::vector<float> input = c.input, offset = c.offset, mask = c.mask;
   std::vector<int64_t> offset_nchw = r.offset_shape;
   if (v.convention == Convention::kMindSpore) {
-    const int64_t block = tv.offset_groups * tv.taps(), pixels = tv.out_pixels();
-    offset.assign(static_cast<size_t>(tv.batch * 3 * block * pixels), 0.0f);
-    for (int64_t n = 0; n < tv.batch; ++n)
-      for (int64_t k = 0; k < block; ++k)
-        for (int64_t q = 0; q < pixels; ++q) {
-          offset[static_cast<size_t>(((n * 3 + 0) * block + k) * pixels + q)] = c.offset[static_cast<size_t>(((n * block + k) * 2 + 1) * pixels + q)];
-          offset[static_cast<size_t>(((n * 3 + 1) * block + k) * pixels + q)] = c.offset[static_cast<size_t>(((n * block + k) * 2) * pixels + q)];
-          offset[static_cast<size_t>(((n * 3 + 2) * block + k) * pixels + q)] =
-              c.mask.empty() ? 1.0f : c.mask[static_cast<size_t>((n * block + k) * pixels + q)];
-        }
+    offset = mindspore_offsets(tv, c.offset, c.mask);  // a mask of ones without one
     mask.clear();
-    offset_nchw = {tv.batch, 3 * block, tv.out_height, tv.out_width};
-    r.convention = Convention::kMindSpore;
-    r.offset_shape = offset_nchw;
-    r.has_mask = false;
-    r.mask_shape.clear();
-    r.stride = {1, 1, tv.stride_h, tv.stride_w};
-    r.dilation = {1, 1, tv.dilation_h, tv.dilation_w};
-    r.padding = {tv.pad_top, tv.pad_bottom, tv.pad_left, tv.pad_right};
-    r.kernel_size = {tv.kernel_h, tv.kernel_w};
-    r.groups = tv.groups;
-    r.offset_groups = tv.offset_groups;
-    r.modulated = true;
+    to_mindspore_request(tv, true, &r);
+    offset_nchw = r.offset_shape;
   }
   if (v.format == DataFormat::kNHWC) {
     r.data_format = DataFormat::kNHWC;
