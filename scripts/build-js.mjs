@@ -1,4 +1,4 @@
-// Bundles the JS API (bindings/js/, with the WGSL kernels of web/webgpu/) into dist/: index.cjs (Node, require), index.mjs (Node, import),
+// Bundles the JS API (bindings/api/, with the backends of bindings/wasm/ and bindings/webgpu/ and its WGSL kernels) into dist/: index.cjs (Node, require), index.mjs (Node, import),
 // browser.mjs (browsers and bundlers), and copies the TypeScript declarations.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -8,17 +8,17 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 mkdirSync(dist, { recursive: true });
-const banner = { js: '// deformconv-wasm: generated from bindings/js/ by scripts/build-js.mjs. Do not edit.' };
-// The WebGPU kernels (web/webgpu/*.wgsl) go into the bundles as strings.
+const banner = { js: '// deformconv-wasm: generated from bindings/ by scripts/build-js.mjs. Do not edit.' };
+// The WebGPU kernels (bindings/webgpu/*.wgsl) go into the bundles as strings.
 const loader = { '.wgsl': 'text' };
 
 await build({
-  entryPoints: [join(root, 'bindings/js/node.js')],
+  entryPoints: [join(root, 'bindings/api/node.js')],
   outfile: join(dist, 'index.cjs'),
   bundle: true, format: 'cjs', platform: 'node', target: 'node20', banner, loader, logLevel: 'warning',
 });
 await build({
-  entryPoints: [join(root, 'bindings/js/browser.js')],
+  entryPoints: [join(root, 'bindings/api/browser.js')],
   outfile: join(dist, 'browser.mjs'),
   bundle: true, format: 'esm', platform: 'browser', target: 'es2020', banner, loader, logLevel: 'warning',
   // The Emscripten modules stay separate files next to the bundle, imported by relative path (see browser.js).

@@ -1,6 +1,6 @@
 // Run after linking the threaded web module (CMake POST_BUILD): Emscripten 3.1.6's pthread worker script imports
 // the main module from the URL it is sent, or else from a literal "./<module>.mjs". The module now always sends
-// its URL (bindings/web-main-script-url.js), so the literal fallback goes: with it, bundlers split the worker
+// its URL (bindings/wasm/main-script-url.js), so the literal fallback goes: with it, bundlers split the worker
 // into chunks (Vite's default iife worker format refuses), and a renamed main chunk would not be found anyway.
 //   node scripts/patch-pthread-worker.mjs dist/wasm/deformconv-threads-web.worker.js
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,6 @@
-// The one validator of the project: it turns a call's shapes and attributes, written in either convention
-// (torchvision's deform_conv2d or MindSpore's deformable_conv2d), into one ConvParams with every size the
-// kernels need, or into a Status naming the bad argument. The native API, the WebAssembly builds and the
-// WebGPU backend (through the WASM module) all validate here, so they reject the same inputs with the same
-// messages.
+// The types of one call: ConvRequest (its shapes and attributes as the caller wrote them, in either
+// convention) and ConvParams (every size the kernels need, made by validate() in validate.h), and where each
+// offset and mask value lives in the two layouts.
 #pragma once
 
 #include <cstdint>
@@ -92,9 +90,6 @@ struct ConvParams {
   // FLOPs of the forward pass as usually counted: 2 * N * C_out * (C_in/groups) * kh * kw * Ho * Wo.
   double forward_flops() const;
 };
-
-// Validates a forward call (and, when grad_output_shape is set, a backward call).
-Status validate(const ConvRequest& request, ConvParams* params);
 
 // Where the offset pair and mask value of (offset group g, tap k) live: channel indices into the offset
 // tensor (dy, dx, and the mask for MindSpore) or into the mask tensor (torchvision).

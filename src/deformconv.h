@@ -12,6 +12,7 @@
 #pragma once
 
 #include "conv_params.h"
+#include "validate.h"
 #include "deform_conv_backward.h"
 #include "deform_conv_forward.h"
 #include "memory_limit.h"

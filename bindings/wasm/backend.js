@@ -4,7 +4,7 @@
 // The forward pass works channels-last, so an NCHW input is written into the heap channels-last during its
 // copy-in (through a small staging block the core transposes): the core then needs no second, NHWC copy of
 // the input, and the memory a call adds beyond its tensors stays bounded whatever the image size.
-import { checkElementCount } from './tensors.js';
+import { checkElementCount } from '../api/tensors.js';
 
 // Floats of the staging block of the channels-last copy-in (1 MiB).
 const STAGING_FLOATS = 1 << 18;

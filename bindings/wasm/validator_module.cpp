@@ -7,7 +7,7 @@
 #include <string>
 
 #include "deformconv.h"
-#include "embind_validation.h"
+#include "embind_request.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 // and mask (for a 512-channel 3x3 layer the weights are 9.4 MB: their copy and packing were about 6% of a
 // call); on WebGPU in buffers on the device, uploaded at the first call. Every forward call is validated as
 // the one-shot call is, with the same messages.
-import { ResidentBuffers } from './webgpu/backend.js';
+import { ResidentBuffers } from '../webgpu/backend.js';
 
 /**
  * The packed weights a layer keeps in one WebAssembly backend's heap. The packed form depends on the weight

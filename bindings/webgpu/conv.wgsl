@@ -1,7 +1,7 @@
-// conv.wgsl: the prelude every kernel of web/webgpu/ is compiled with (bindings/js/webgpu/shaders.js puts it
+// conv.wgsl: the prelude every kernel of this folder is compiled with (shaders.js puts it
 // in front of each kernel file): the one uniform struct all kernels read, and the sampling plan's entry.
 //
-// Tensors reach the kernels as chunks (bindings/js/webgpu/chunks.js): a range of images, of output pixels
+// Tensors reach the kernels as chunks (chunks.js): a range of images, of output pixels
 // (flattened ho * Wo + wo), of input channels and of output channels, packed in the caller's data format.
 // Every activation chunk is addressed as (image, channel, pixel) through three element strides, so one
 // kernel serves NCHW and NHWC; the channel of (offset group g, tap t) in the offset (or mask) tensor is

@@ -1,5 +1,5 @@
 // The two public conventions, turned into one description of a call for the core:
-//   { args: plain object for the core's validator (bindings/embind.cpp, request_from), tensors: { name: tensor } }
+//   { args: plain object for the core's validator (bindings/wasm/embind_request.h, request_from), tensors: { name: tensor } }
 // torchvision.ops.deform_conv2d(input, offset, weight, bias, stride, padding, dilation, mask)
 // mindspore.ops.deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias, dilations, groups,
 //                                 deformable_groups, modulated)

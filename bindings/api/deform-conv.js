@@ -4,8 +4,8 @@
 import { mindsporeCall, mindsporeLayer, torchvisionCall, torchvisionLayer } from './calls.js';
 import { DeformConvLayer } from './prepared-layer.js';
 import { copyOfTensor, describe } from './tensors.js';
-import { WasmBackend } from './wasm-backend.js';
-import { GpuFailure, WebGpuBackend } from './webgpu/backend.js';
+import { WasmBackend } from '../wasm/backend.js';
+import { GpuFailure, WebGpuBackend } from '../webgpu/backend.js';
 
 export const VERSION = '0.1.0';
 

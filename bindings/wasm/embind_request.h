@@ -1,5 +1,5 @@
 // The validation half of the embind glue, shared by the full WebAssembly modules (embind.cpp) and the
-// validation-only module (embind_validate.cpp): a plain JS arguments object in, a dcn::ConvRequest out; a
+// validation-only module (validator_module.cpp): a plain JS arguments object in, a dcn::ConvRequest out; a
 // Status and ConvParams in, a plain answer object { ok, errorKind, message, outputShape, params, ... } out.
 #pragma once
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "conv_params.h"
+#include "validate.h"
 #include "status.h"
 
 namespace dcn_embind {

@@ -1,6 +1,6 @@
 // The embind glue: the only file that knows about JavaScript. It converts a plain JS arguments object into
 // a dcn::ConvRequest, calls the core, and answers with a plain object { ok, errorKind, message, ... }.
-// Tensors are passed as byte addresses in the module's heap; the JS layer (bindings/js/) copies them in and
+// Tensors are passed as byte addresses in the module's heap; the JS layer (bindings/api/, bindings/wasm/backend.js) copies them in and
 // out. No exceptions cross this boundary: a rejected call is an answer, not a throw.
 #include <emscripten/bind.h>
 #include <emscripten/heap.h>
@@ -16,7 +16,7 @@
 
 #include "buffer.h"
 #include "deformconv.h"
-#include "embind_validation.h"
+#include "embind_request.h"
 #include "layout_transpose.h"
 
 using emscripten::val;
@@ -46,7 +46,7 @@ float* mutable_pointer(const val& pointers, const char* name) { return const_cas
 val answer(const dcn::Status& status, const dcn::ConvParams& p, int threads, bool backward) {
   val out = validation_answer(status, p);
   if (!status.ok()) return out;
-  // The JS layer hands the core every NCHW input already channels-last (wasm-backend.js), so the forward
+  // The JS layer hands the core every NCHW input already channels-last (backend.js), so the forward
   // pass needs no NHWC copy of it.
   const int64_t workspace =
       backward ? dcn::backward_workspace_bytes(p, threads) : dcn::forward_workspace_bytes(p, threads, true);

@@ -1,19 +1,19 @@
-// The WGSL kernels of web/webgpu/ (bundled as text by esbuild's text loader), each put together with the
+// The WGSL kernels beside this file (bundled as text by esbuild's text loader), each put together with the
 // preludes it is compiled after, and what JS reads out of them: the field order of the Conv uniform struct
 // (to pack uniforms) and every kernel's bindings (to build its bind group layout and bind by name). The WGSL
 // files are thus the one place that says both.
-import conv from '../../../web/webgpu/conv.wgsl';
-import gather from '../../../web/webgpu/gather.wgsl';
-import sampling from '../../../web/webgpu/sampling.wgsl';
-import plan from '../../../web/webgpu/plan.wgsl';
-import forward from '../../../web/webgpu/forward.wgsl';
-import gradColumns from '../../../web/webgpu/grad_columns.wgsl';
-import gradOffsetMask from '../../../web/webgpu/grad_offset_mask.wgsl';
-import gradInput from '../../../web/webgpu/grad_input.wgsl';
-import scan from '../../../web/webgpu/scan.wgsl';
-import gradWeight from '../../../web/webgpu/grad_weight.wgsl';
-import gradWeightReduce from '../../../web/webgpu/grad_weight_reduce.wgsl';
-import gradBias from '../../../web/webgpu/grad_bias.wgsl';
+import conv from './conv.wgsl';
+import gather from './gather.wgsl';
+import sampling from './sampling.wgsl';
+import plan from './plan.wgsl';
+import forward from './forward.wgsl';
+import gradColumns from './grad_columns.wgsl';
+import gradOffsetMask from './grad_offset_mask.wgsl';
+import gradInput from './grad_input.wgsl';
+import scan from './scan.wgsl';
+import gradWeight from './grad_weight.wgsl';
+import gradWeightReduce from './grad_weight_reduce.wgsl';
+import gradBias from './grad_bias.wgsl';
 
 // Each kernel: the preludes it is compiled after (conv.wgsl always comes first), then its own file.
 const KERNELS = {
