@@ -9,7 +9,7 @@ import { fileURLToPath } from 'url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(HERE, 'corpus');
-const GOLDEN = process.env.DCN_GOLDEN_DIR || path.join(HERE, '..', '..', '..', 'shared', 'golden');
+const GOLDEN = process.env.DCN_GOLDEN_DIR || path.join(HERE, '..', 'golden');
 
 // ---------------------------------------------------------------- raw mode (mode byte odd)
 // Must match kSpecial in fuzz_forward.cpp (read_value).

@@ -5,7 +5,7 @@ const path = require('path');
 const { random } = require('./seeded-random');
 
 const ROOT = path.join(__dirname, '..', '..');
-const GOLDEN_DIR = process.env.DCN_GOLDEN_DIR || path.join(ROOT, '..', 'shared', 'golden');
+const GOLDEN_DIR = process.env.DCN_GOLDEN_DIR || path.join(ROOT, 'tests', 'golden');
 const api = require(path.join(ROOT, 'dist', 'index.cjs'));
 
 const FORWARD_TOLERANCE = 2e-5;

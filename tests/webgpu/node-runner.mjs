@@ -21,7 +21,7 @@ process.env.XDG_RUNTIME_DIR ||= '/tmp';
 const { create } = await import('webgpu');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const goldenDir = process.env.DCN_GOLDEN_DIR || join(root, '..', 'shared', 'golden');
+const goldenDir = process.env.DCN_GOLDEN_DIR || join(root, 'tests', 'golden');
 const CHECKS = JSON.parse(readFileSync(join(root, 'tests', 'webgpu', 'checks.json'), 'utf8'));
 const api = await import(join(root, 'dist', 'index.mjs'));
 
