@@ -29,7 +29,6 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "arch.h"
 #include "buffer.h"
@@ -73,6 +72,8 @@ struct Tiling {
   int64_t thread_bytes;        // per thread, all of the above, each rounded to 64 bytes
   int64_t image_floats;        // shared: NHWC copy of one image (NCHW only) and a zero row
   int64_t packed_floats;       // shared: transposed packed weights
+  int64_t runs;                // shared: channel runs (channel_runs.h)
+  int64_t list_bytes;          // shared: the runs, the first run of every offset group, a flag per thread
 };
 
 // Chooses the tile and sizes every buffer; false if a size overflows.
@@ -117,6 +118,9 @@ bool choose_tiling(const ConvParams& p, int threads, Tiling* t) {
   const int64_t image = checked_mul(p.in_pixels(), p.in_channels);
   t->image_floats = checked_add(p.data_format == DataFormat::kNHWC ? 0 : image, p.in_channels);
   t->packed_floats = packed_transposed_weight_floats(p, kGemmNR);
+  t->runs = write_channel_runs(p, nullptr);
+  t->list_bytes = round64(t->runs * static_cast<int64_t>(sizeof(ChannelRun))) +
+                  round64((p.offset_groups + 1) * static_cast<int64_t>(sizeof(int64_t))) + round64(threads);
   return image >= 0 && t->image_floats >= 0 && t->packed_floats >= 0;
 }
 
@@ -176,7 +180,7 @@ int64_t backward_workspace_bytes(const ConvParams& p, int threads) {
   Tiling t;
   if (!choose_tiling(p, threads, &t)) return -1;
   const double total = static_cast<double>(t.thread_bytes) * threads + round64(4 * t.image_floats) +
-                       round64(4 * t.packed_floats);
+                       round64(4 * t.packed_floats) + t.list_bytes;
   return total > 9.0e15 ? -1 : static_cast<int64_t>(total);
 }
 
@@ -188,24 +192,28 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
   if (!choose_tiling(p, threads, &t)) {
     return Status::RangeError("the backward pass would need more than 2^31 workspace elements for this shape");
   }
-  // The small bookkeeping vectors come first, while the memory the caller left free is still there (in
-  // WebAssembly a failed operator new aborts the module); the large buffers are allocated with a check and
-  // given back before the out-of-memory message is composed.
-  const std::vector<ChannelRun> runs = channel_runs(p);
-  std::vector<size_t> group_runs(static_cast<size_t>(p.offset_groups) + 1, runs.size());  // runs of g: [g], [g+1])
-  for (size_t r = runs.size(); r-- > 0;) group_runs[static_cast<size_t>(runs[r].offset_group)] = r;
-  std::vector<char> touched(static_cast<size_t>(threads));
-  Buffer packed, image_copy, workspace;
+  // Every allocation of the call is one of these checked buffers, bookkeeping included (in WebAssembly a
+  // failed operator new aborts the module); they are given back before the out-of-memory message is composed.
+  Buffer packed, image_copy, workspace, lists;
   const uint64_t workspace_bytes = static_cast<uint64_t>(t.thread_bytes) * static_cast<uint64_t>(threads);
   if (!packed.allocate(4 * static_cast<uint64_t>(t.packed_floats)) ||
-      !image_copy.allocate(4 * static_cast<uint64_t>(t.image_floats)) || !workspace.allocate(workspace_bytes)) {
+      !image_copy.allocate(4 * static_cast<uint64_t>(t.image_floats)) || !workspace.allocate(workspace_bytes) ||
+      !lists.allocate(static_cast<uint64_t>(t.list_bytes))) {
     packed.release();
     image_copy.release();
     workspace.release();
+    lists.release();
     return Status::Internal("out of memory: the backward pass needs " +
                             std::to_string(backward_workspace_bytes(p, threads)) +
                             " bytes of workspace beyond its inputs and gradients");
   }
+  ChannelRun* const runs = lists.as<ChannelRun>();
+  const int64_t run_count = write_channel_runs(p, runs);
+  // Runs of offset group g: [group_runs[g], group_runs[g + 1]).
+  int64_t* const group_runs = reinterpret_cast<int64_t*>(lists.as<char>() + round64(run_count * static_cast<int64_t>(sizeof(ChannelRun))));
+  for (int64_t g = 0; g <= p.offset_groups; ++g) group_runs[g] = run_count;
+  for (int64_t r = run_count; r-- > 0;) group_runs[runs[r].offset_group] = r;
+  char* const touched = reinterpret_cast<char*>(group_runs) + round64((p.offset_groups + 1) * static_cast<int64_t>(sizeof(int64_t)));
   auto space = [&](int thread) { return thread_space(t, workspace.as<char>() + static_cast<uint64_t>(thread) * t.thread_bytes); };
 
   // 1. Weights, and every per-thread sum starting from zero (the columns too, so that the GEMM's reads past
@@ -254,11 +262,11 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
       });
       image = copy;
     }
-    std::fill(touched.begin(), touched.end(), 0);
+    std::memset(touched, 0, static_cast<size_t>(threads));
 
     // 2b. Tiles.
     pool.parallel_for(t.tiles_per_image, [&](int64_t item, int thread) {
-      touched[static_cast<size_t>(thread)] = 1;
+      touched[thread] = 1;
       const ThreadSpace s = space(thread);
       const int64_t first = item * t.tile_pixels;
       const int64_t count = std::min(t.tile_pixels, pixels - first);
@@ -282,7 +290,8 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
       build_gradient_plan(p, offsets, n, first, count, image, zero_row, s.accumulator, sink, s.plan);
       for (int64_t q = 0; q < count; ++q) {
         float* col_row = s.col + q * col_stride;
-        for (const ChannelRun& run : runs) {
+        for (const ChannelRun* run_ptr = runs; run_ptr != runs + run_count; ++run_ptr) {
+          const ChannelRun& run = *run_ptr;
           const int64_t c = run.first_channel;
           float* dst = col_row + run.weight_group * reduction + (c - run.weight_group * cg_in);
           const BilinearGradSample* e = s.plan + run.offset_group * taps * count + q;
@@ -355,7 +364,7 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
           for (int64_t tap = 0; tap < taps; ++tap) {
             const BilinearGradSample& e = s.plan[(g * taps + tap) * count + q];
             float dot[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-            for (size_t r = group_runs[static_cast<size_t>(g)]; r < group_runs[static_cast<size_t>(g) + 1]; ++r) {
+            for (int64_t r = group_runs[g]; r < group_runs[g + 1]; ++r) {
               const ChannelRun& run = runs[r];
               const int64_t c = run.first_channel;
               const float* d = d_row + run.weight_group * reduction + tap * cg_in + (c - run.weight_group * cg_in);
@@ -392,7 +401,7 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
       const size_t floats = static_cast<size_t>(count * C);
       float* sum = nullptr;
       for (int thread = 0; thread < threads; ++thread) {
-        if (!touched[static_cast<size_t>(thread)]) continue;
+        if (!touched[thread]) continue;
         float* part = space(thread).accumulator + p0 * C;
         if (!sum) {
           sum = part;

@@ -119,16 +119,6 @@ void write_k_blocks(const ConvParams& p, KBlock* blocks, Segment* segments, Work
   }
 }
 
-// The depthwise kernel's unit: all channels of one offset group (channel_runs.h would also cut at every weight
-// group, i.e. at every channel of a depthwise layer).
-int64_t write_offset_group_runs(const ConvParams& p, ChannelRun* runs) {
-  const int64_t per_offset_group = p.channels_per_offset_group();
-  if (runs) {
-    for (int64_t g = 0; g < p.offset_groups; ++g) runs[g] = {g, -1, g * per_offset_group, per_offset_group};
-  }
-  return p.offset_groups;
-}
-
 int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
 
 struct Tiling {
