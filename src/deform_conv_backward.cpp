@@ -1,6 +1,6 @@
 // Backward pass pipeline (one call), the forward's tiles run in reverse:
-//   1. pack the weights transposed (panels over the reduction index kk = tap * C_in/groups + c'), once, and
-//      clear every per-thread sum (clear_thread_space);
+//   1. pack the weights once, transposed (panels over the reduction index kk = tap * C_in/groups + c'), or for
+//      a depthwise layer as the forward's (taps, C) table, and clear every per-thread sum (clear_thread_space);
 //   2. for every image n:
 //      a. prepare_image: bring image n to channels-last (NHWC) unless it already is; a row of zeros serves
 //         outside corners;
@@ -22,6 +22,11 @@
 //           += weight * d_col, and four dot products d_col . corner that give grad_dy, grad_dx and grad_mask,
 //           written straight to grad_offset / grad_mask (each pixel belongs to one tile: no conflict)
 //           (kernels/f32_bilinear_scatter_dot.h);
+//         a depthwise layer (C_in/groups == C_out/groups == 1) skips the columns and both GEMMs, whose
+//         matrices would be 1 x 1 and whose channel runs one channel long: after grad_output_tile and the
+//         plan, depthwise_scatter_dot runs one fused kernel per (pixel, offset group, tap) over all the
+//         channels of the group (kernels/f32_bilinear_depthwise_backward.h), with the weights and the
+//         thread's grad_weight as (taps, C) tables;
 //      c. reduce_grad_input: the threads' grad_input accumulators of image n summed into grad_input (NHWC or
 //         NCHW) and cleared for the next image (kernels/f32_sum_partials.h).
 //   3. reduce_weight_gradients: the threads' grad_weight summed and put back in (C_out, C_in/groups, kh, kw)
@@ -45,6 +50,7 @@
 #include "channel_runs.h"
 #include "checked_math.h"
 #include "kernels/f32_add_rows.h"
+#include "kernels/f32_bilinear_depthwise_backward.h"
 #include "kernels/f32_bilinear_gather.h"
 #include "kernels/f32_bilinear_scatter_dot.h"
 #include "kernels/f32_gemm_kblock.h"
@@ -75,12 +81,13 @@ constexpr int64_t kNR = static_cast<int64_t>(kGemmNR);
 int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
 
 struct Tiling {
+  bool depthwise;              // the depthwise path: no columns, no packed grad_output
   int64_t tile_pixels;         // output pixels per tile (a multiple of MR, or all of them)
   int64_t tiles_per_image;
   int64_t plan_bytes;          // per thread: G * taps * tile gradient samples
   int64_t column_floats;       // per thread: tile * taps * C_in, plus NR floats the GEMM may read past the end
   int64_t grad_out_floats;     // per thread (NCHW only): tile * C_out
-  int64_t grad_weight_floats;  // per thread: C_out * taps * C_in/groups
+  int64_t grad_weight_floats;  // per thread: C_out * taps * C_in/groups (depthwise: taps * C)
   int64_t grad_bias_floats;    // per thread: C_out (0 without bias)
   int64_t accumulator_floats;  // per thread: (H*W + 1) * C_in, grad_input of one image and the sink row
   int64_t go_rows_floats;      // per thread: the go tile interleaved MR pixels wide (d_col's A)
@@ -88,7 +95,7 @@ struct Tiling {
   int64_t col_panel_floats;    // per thread: one NR-wide panel of the columns (grad_weight's B)
   int64_t thread_bytes;        // per thread, all of the above, each rounded to 64 bytes
   int64_t image_floats;        // shared: NHWC copy of one image (NCHW only) and a zero row
-  int64_t packed_floats;       // shared: transposed packed weights
+  int64_t packed_floats;       // shared: transposed packed weights, or the depthwise (taps + 1, C) table
   int64_t runs;                // shared: channel runs (channel_runs.h)
   int64_t list_bytes;          // shared: the bookkeeping lists (CallLists), each part rounded to 64 bytes
 };
@@ -102,9 +109,17 @@ int64_t list_bytes(const ConvParams& p, int threads, int64_t runs) {
          round64(threads * static_cast<int64_t>(sizeof(float*)));
 }
 
+// The runs the pass works by: the GEMM path's columns are cut at weight groups too; the depthwise kernel takes
+// whole offset groups.
+int64_t write_runs(const ConvParams& p, ChannelRun* runs) {
+  return is_depthwise(p) ? write_offset_group_runs(p, runs) : write_channel_runs(p, runs);
+}
+
 // Chooses the tile and sizes every buffer; false if a size overflows.
 bool choose_tiling(const ConvParams& p, int threads, Tiling* t) {
-  const int64_t row_floats = checked_mul(p.taps(), p.in_channels);  // one pixel's column row
+  t->depthwise = is_depthwise(p);
+  // One pixel's column row (none on the depthwise path).
+  const int64_t row_floats = t->depthwise ? 0 : checked_mul(p.taps(), p.in_channels);
   const int64_t samples_per_pixel = checked_mul(p.offset_groups, p.taps());
   if (row_floats < 0 || samples_per_pixel < 0) return false;
   const double pixel_bytes = 4.0 * row_floats + static_cast<double>(sizeof(BilinearGradSample)) * samples_per_pixel +
@@ -120,15 +135,19 @@ bool choose_tiling(const ConvParams& p, int threads, Tiling* t) {
   t->tiles_per_image = (p.out_pixels() + tile - 1) / tile;
   const int64_t samples = checked_mul(samples_per_pixel, tile);
   t->plan_bytes = samples < 0 ? -1 : checked_mul(samples, sizeof(BilinearGradSample));
-  t->column_floats = checked_add(checked_mul(tile, row_floats), kNR);
+  t->column_floats = t->depthwise ? 0 : checked_add(checked_mul(tile, row_floats), kNR);
   t->grad_out_floats = p.data_format == DataFormat::kNHWC ? 0 : checked_mul(tile, p.out_channels);
   t->grad_weight_floats = p.weight_elements;
   t->grad_bias_floats = p.has_bias ? p.out_channels : 0;
   t->accumulator_floats = checked_mul(checked_add(p.in_pixels(), 1), p.in_channels);
-  t->go_rows_floats = checked_mul(tile, p.out_channels);  // tile is a multiple of MR
-  const int64_t co_tiles = checked_mul(p.groups, (p.out_channels_per_group() + kMR - 1) / kMR);
-  t->go_cols_floats = checked_product({co_tiles, tile, kMR});
-  t->col_panel_floats = checked_mul(tile, kNR);
+  if (t->depthwise) {
+    t->go_rows_floats = t->go_cols_floats = t->col_panel_floats = 0;
+  } else {
+    t->go_rows_floats = checked_mul(tile, p.out_channels);  // tile is a multiple of MR
+    const int64_t co_tiles = checked_mul(p.groups, (p.out_channels_per_group() + kMR - 1) / kMR);
+    t->go_cols_floats = checked_product({co_tiles, tile, kMR});
+    t->col_panel_floats = checked_mul(tile, kNR);
+  }
   if (t->plan_bytes < 0 || t->column_floats < 0 || t->grad_out_floats < 0 || t->accumulator_floats < 0 ||
       t->go_rows_floats < 0 || t->go_cols_floats < 0 || t->col_panel_floats < 0) {
     return false;
@@ -142,8 +161,8 @@ bool choose_tiling(const ConvParams& p, int threads, Tiling* t) {
   t->thread_bytes = bytes;
   const int64_t image = checked_mul(p.in_pixels(), p.in_channels);
   t->image_floats = checked_add(p.data_format == DataFormat::kNHWC ? 0 : image, p.in_channels);
-  t->packed_floats = packed_transposed_weight_floats(p, kGemmNR);
-  t->runs = write_channel_runs(p, nullptr);  // at most C_in, which validate() bounds
+  t->packed_floats = t->depthwise ? packed_depthwise_weight_floats(p) : packed_transposed_weight_floats(p, kGemmNR);
+  t->runs = write_runs(p, nullptr);  // at most C_in, which validate() bounds
   t->list_bytes = list_bytes(p, threads, t->runs);
   return image >= 0 && t->image_floats >= 0 && t->packed_floats >= 0;
 }
@@ -183,7 +202,7 @@ ThreadSpace thread_space(const Tiling& t, char* base) {
 
 // The call's bookkeeping, laid out in its checked buffer (list_bytes()).
 struct CallLists {
-  ChannelRun* runs;          // channel order, so the runs of one offset group are consecutive
+  ChannelRun* runs;          // write_runs(), in channel order: the runs of one offset group are consecutive
   int64_t run_count;
   int64_t* group_first_run;  // the runs of offset group g: [group_first_run[g], group_first_run[g + 1])
   unsigned char* touched;    // per thread: took a tile of the current image (its accumulator is not all zero)
@@ -193,7 +212,7 @@ struct CallLists {
 CallLists call_lists(const ConvParams& p, int threads, char* base) {
   CallLists l;
   l.runs = reinterpret_cast<ChannelRun*>(base);
-  l.run_count = write_channel_runs(p, l.runs);
+  l.run_count = write_runs(p, l.runs);
   char* at = base + round64(l.run_count * static_cast<int64_t>(sizeof(ChannelRun)));
   l.group_first_run = reinterpret_cast<int64_t*>(at);
   at += round64((p.offset_groups + 1) * static_cast<int64_t>(sizeof(int64_t)));
@@ -215,7 +234,16 @@ struct Call {
         HW(params.in_pixels()), Cout(params.out_channels), pixels(params.out_pixels()), taps(params.taps()),
         cg_in(params.in_channels_per_group()), cg_out(params.out_channels_per_group()), col_stride(taps * C),
         reduction(taps * cg_in), co_tiles_per_group((cg_out + kMR - 1) / kMR),
-        nhwc(params.data_format == DataFormat::kNHWC) {}
+        nhwc(params.data_format == DataFormat::kNHWC) {
+    // grad_offset (and grad_mask) have the strides of offset (and mask); MindSpore's mask block is in
+    // grad_offset, and MindSpore without modulation ignores it: its gradient is 0.
+    const bool mindspore = params.convention == Convention::kMindSpore;
+    grad_mask = mindspore ? tensors.grad_offset : tensors.grad_mask;
+    grad_mask_batch_stride = mindspore ? offsets.offset_batch_stride : offsets.mask_batch_stride;
+    grad_mask_channel_stride = mindspore ? offsets.offset_channel_stride : offsets.mask_channel_stride;
+    grad_mask_pixel_stride = mindspore ? offsets.offset_pixel_stride : offsets.mask_pixel_stride;
+    write_grad_mask = params.use_mask || mindspore;
+  }
 
   const ConvParams& p;
   const BackwardTensors& x;
@@ -230,6 +258,9 @@ struct Call {
   int64_t reduction;           // kk range of one weight group: taps * C_in/groups
   int64_t co_tiles_per_group;  // MR-wide tiles of the output channels of a weight group
   bool nhwc;
+  float* grad_mask;            // where the mask gradient goes: the torchvision mask gradient, or grad_offset
+  int64_t grad_mask_batch_stride, grad_mask_channel_stride, grad_mask_pixel_stride;
+  bool write_grad_mask;        // torchvision with a mask, or MindSpore
 
   ThreadSpace space(int thread) const {
     return thread_space(t, workspace + static_cast<uint64_t>(thread) * static_cast<uint64_t>(t.thread_bytes));
@@ -359,24 +390,34 @@ void column_gradient(const Call& c, int64_t count, const ThreadSpace& s) {
   }
 }
 
+// grad_dy, grad_dx and grad_mask of the sample (offset group g, tap) of output pixel `pixel` of image n, from
+// its four dot products d_col . corner over the channels of the group.
+void store_offset_gradients(const Call& c, int64_t n, int64_t pixel, int64_t g, int64_t tap,
+                            const BilinearGradSample& e, const float* dot) {
+  float grad_dy = 0.0f, grad_dx = 0.0f, grad_m = 0.0f;
+  for (int k = 0; k < 4; ++k) {
+    grad_dy += e.coef_dy[k] * dot[k];
+    grad_dx += e.coef_dx[k] * dot[k];
+    grad_m += e.coef_mask[k] * dot[k];
+  }
+  const OffsetView& v = c.offsets;
+  const OffsetChannels ch = offset_channels_of(c.p, g, tap);
+  float* grad_offset_at = c.x.grad_offset + n * v.offset_batch_stride + pixel * v.offset_pixel_stride;
+  grad_offset_at[ch.dy * v.offset_channel_stride] = grad_dy;
+  grad_offset_at[ch.dx * v.offset_channel_stride] = grad_dx;
+  if (c.write_grad_mask) {
+    c.grad_mask[n * c.grad_mask_batch_stride + ch.mask * c.grad_mask_channel_stride + pixel * c.grad_mask_pixel_stride] =
+        c.p.use_mask ? grad_m : 0.0f;
+  }
+}
+
 // grad_input corner rows (the thread's accumulator) += weight * d_col, and grad_offset / grad_mask of every
 // (pixel, offset group, tap) from the four dot products d_col . corner over the channels of the group.
 void scatter_dot(const Call& c, const Tile& tile, const ThreadSpace& s) {
-  const ConvParams& p = c.p;
-  const OffsetView& v = c.offsets;
   const CallLists& l = c.lists;
-  const bool mindspore = p.convention == Convention::kMindSpore;
-  // grad_offset (and grad_mask) have the strides of offset (and mask); MindSpore's mask block is in grad_offset.
-  float* grad_mask_base = mindspore ? c.x.grad_offset : c.x.grad_mask;
-  const int64_t mask_batch_stride = mindspore ? v.offset_batch_stride : v.mask_batch_stride;
-  const int64_t mask_channel_stride = mindspore ? v.offset_channel_stride : v.mask_channel_stride;
-  const int64_t mask_pixel_stride = mindspore ? v.offset_pixel_stride : v.mask_pixel_stride;
-  const bool write_mask = p.use_mask || mindspore;
   for (int64_t q = 0; q < tile.count; ++q) {
     const float* d_row = s.col + q * c.col_stride;
-    const int64_t pixel = tile.first + q;
-    float* grad_offset_at = c.x.grad_offset + tile.n * v.offset_batch_stride + pixel * v.offset_pixel_stride;
-    for (int64_t g = 0; g < p.offset_groups; ++g) {
+    for (int64_t g = 0; g < c.p.offset_groups; ++g) {
       for (int64_t tap = 0; tap < c.taps; ++tap) {
         const BilinearGradSample& e = s.plan[(g * c.taps + tap) * tile.count + q];
         float dot[4] = {0.0f, 0.0f, 0.0f, 0.0f};
@@ -389,20 +430,27 @@ void scatter_dot(const Call& c, const Tile& tile, const ThreadSpace& s) {
                                                   e.grad_corner[0] + ch, e.grad_corner[1] + ch,
                                                   e.grad_corner[2] + ch, e.grad_corner[3] + ch, e.weight, dot);
         }
-        float grad_dy = 0.0f, grad_dx = 0.0f, grad_m = 0.0f;
-        for (int k = 0; k < 4; ++k) {
-          grad_dy += e.coef_dy[k] * dot[k];
-          grad_dx += e.coef_dx[k] * dot[k];
-          grad_m += e.coef_mask[k] * dot[k];
-        }
-        const OffsetChannels ch = offset_channels_of(p, g, tap);
-        grad_offset_at[ch.dy * v.offset_channel_stride] = grad_dy;
-        grad_offset_at[ch.dx * v.offset_channel_stride] = grad_dx;
-        if (write_mask) {
-          // MindSpore without modulation ignores the mask block: its gradient is 0.
-          grad_mask_base[tile.n * mask_batch_stride + ch.mask * mask_channel_stride + pixel * mask_pixel_stride] =
-              p.use_mask ? grad_m : 0.0f;
-        }
+        store_offset_gradients(c, tile.n, tile.first + q, g, tap, e, dot);
+      }
+    }
+  }
+}
+
+// The depthwise path's whole tile after the plan: per (pixel, offset group, tap), the column value, this
+// tap's grad_weight, the column gradient, the scatter to grad_input and the offset and mask gradients, for
+// all channels of the group at once.
+void depthwise_scatter_dot(const Call& c, const Tile& tile, const float* go, const ThreadSpace& s) {
+  const CallLists& l = c.lists;
+  for (int64_t q = 0; q < tile.count; ++q) {
+    for (const ChannelRun* run = l.runs; run != l.runs + l.run_count; ++run) {  // one run per offset group
+      const int64_t g = run->offset_group, ch = run->first_channel;
+      for (int64_t tap = 0; tap < c.taps; ++tap) {
+        const BilinearGradSample& e = s.plan[(g * c.taps + tap) * tile.count + q];
+        float dot[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        kernels::f32_bilinear_depthwise_backward<Arch>(static_cast<size_t>(run->channels), e, static_cast<size_t>(ch),
+                                                       go + q * c.C + ch, c.packed + tap * c.C + ch,
+                                                       s.grad_weight + tap * c.C + ch, dot);
+        store_offset_gradients(c, tile.n, tile.first + q, g, tap, e, dot);
       }
     }
   }
@@ -413,6 +461,10 @@ void backward_tile(const Call& c, const Tile& tile, const float* image, const Th
   const float* go = grad_output_tile(c, tile, s);
   float* sink = s.accumulator + c.HW * c.C;
   build_gradient_plan(c.p, c.offsets, tile.n, tile.first, tile.count, image, c.zero_row, s.accumulator, sink, s.plan);
+  if (c.t.depthwise) {
+    depthwise_scatter_dot(c, tile, go, s);
+    return;
+  }
   gather_columns(c, tile.count, s);
   pack_grad_output(c, tile.count, go, s);
   accumulate_grad_weight(c, tile.count, s);
@@ -451,11 +503,16 @@ void reduce_grad_input(const Call& c, int64_t n, int threads, ThreadPool& pool) 
 // Step 3: grad_weight[co][c'][tap] and grad_bias[co], the sums over the threads.
 void reduce_weight_gradients(const Call& c, int threads, ThreadPool& pool) {
   for (int thread = 0; thread < threads; ++thread) c.lists.partials[thread] = c.space(thread).grad_weight;
-  pool.parallel_for(c.Cout, [&](int64_t co, int) {
-    kernels::f32_sum_transposed<Arch>(static_cast<size_t>(c.taps), static_cast<size_t>(c.cg_in),
-                                      static_cast<size_t>(threads), c.lists.partials,
-                                      static_cast<size_t>(co * c.reduction), c.x.grad_weight + co * c.cg_in * c.taps);
-  });
+  if (c.t.depthwise) {  // (taps, C) tables to (C, 1, kh, kw): taps * C floats, one work item
+    kernels::f32_sum_transposed<Arch>(static_cast<size_t>(c.taps), static_cast<size_t>(c.C),
+                                      static_cast<size_t>(threads), c.lists.partials, 0, c.x.grad_weight);
+  } else {  // per output channel, [tap][c'] to [c'][tap]
+    pool.parallel_for(c.Cout, [&](int64_t co, int) {
+      kernels::f32_sum_transposed<Arch>(static_cast<size_t>(c.taps), static_cast<size_t>(c.cg_in),
+                                        static_cast<size_t>(threads), c.lists.partials,
+                                        static_cast<size_t>(co * c.reduction), c.x.grad_weight + co * c.cg_in * c.taps);
+    });
+  }
   if (c.p.has_bias) {
     for (int thread = 0; thread < threads; ++thread) c.lists.partials[thread] = c.space(thread).grad_bias;
     kernels::f32_sum_partials<Arch>(static_cast<size_t>(c.Cout), static_cast<size_t>(threads), c.lists.partials, 0,
@@ -520,7 +577,11 @@ Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, Thr
   const Call c(p, x, t, call_lists(p, threads, lists.as<char>()), packed.as<float>(), zero_row, workspace.as<char>());
 
   // 1. Weights, and every per-thread sum from zero.
-  pack_weights_transposed(p, kGemmNR, x.weight, packed.as<float>());
+  if (t.depthwise) {
+    pack_depthwise_weights(p, x.weight, nullptr, packed.as<float>());
+  } else {
+    pack_weights_transposed(p, kGemmNR, x.weight, packed.as<float>());
+  }
   pool.parallel_for(threads, [&](int64_t thread, int) { clear_thread_space(c, static_cast<int>(thread)); });
 
   for (int64_t n = 0; n < p.batch; ++n) {

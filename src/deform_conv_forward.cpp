@@ -57,8 +57,6 @@ constexpr int64_t kBalancedTilesPerThread = 8;
 constexpr int64_t kMR = static_cast<int64_t>(kGemmMR);
 constexpr int64_t kNR = static_cast<int64_t>(kGemmNR);
 
-bool is_depthwise(const ConvParams& p) { return p.in_channels_per_group() == 1 && p.out_channels_per_group() == 1; }
-
 // A piece of one K block's column row that one gather call fills: channels [channel, channel + channels)
 // of one tap, all of one offset group, written at column `column` of the block.
 struct Segment {

@@ -178,7 +178,8 @@ TEST(BackwardRandom, MatchesTheReferenceInEveryLayout) {
   }
 }
 
-// Channel runs long enough for the vector loops (and a remainder), and images with several tiles.
+// Channel runs long enough for the vector loops (and a remainder), and images with several tiles, on the GEMM
+// path and the depthwise path.
 TEST(BackwardRandom, WideChannelsAndManyTiles) {
   std::mt19937 rng(99);
   const Shape shapes[] = {
@@ -187,6 +188,10 @@ TEST(BackwardRandom, WideChannelsAndManyTiles) {
       {2, 37, 19, 5, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, false},
       {1, 4, 4, 21, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true},
       {1, 3, 6, 18, 18, 2, 2, 1, 1, 1, 1, 0, 1, 1, 0, 3, 3, false, true},
+      // depthwise (the fused path): vector loops with a remainder, two and three offset groups, many tiles
+      {1, 37, 37, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 37, 1, true, true},
+      {2, 40, 40, 6, 6, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 40, 2, false, true},
+      {1, 24, 24, 20, 19, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 24, 3, true, false},
   };
   for (const Shape& s : shapes) {
     const TorchCall c = make_call(s, rng);
