@@ -250,7 +250,7 @@ struct Call {
   const Tiling& t;
   CallLists lists;
   OffsetView offsets;
-  const float* packed;    // transposed weights (weight_packing.h)
+  const float* packed;    // transposed weights, or the depthwise (taps + 1, C) table (weight_packing.h)
   const float* zero_row;  // C_in zeros: the corners outside the image
   char* workspace;        // threads x Tiling::thread_bytes
   int64_t C, HW, Cout, pixels, taps, cg_in, cg_out;
