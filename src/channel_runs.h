@@ -1,11 +1,12 @@
-// Channel runs: the input channels cut where either the offset group or the weight group changes. A run
-// shares one offset group (one sample per tap and pixel) and one weight group (one block of GEMM columns),
-// so the gather and scatter kernels work run by run. Shared by the forward and backward passes.
+// Channel runs: the input channels cut into pieces that the gather and scatter kernels take whole. A run
+// shares one offset group (one sample per tap and pixel) and, for the GEMM columns, one weight group (one
+// block of columns). The lists are written into memory the pass allocated with a check (buffer.h), never
+// into a std::vector: in WebAssembly a failed operator new aborts the module. Each writer, given a null
+// pointer, only counts, so a pass can size its buffer first.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
 
 #include "conv_params.h"
 
@@ -18,8 +19,8 @@ struct ChannelRun {
   int64_t channels;
 };
 
-// Writes the runs in channel order to out (when out is not null) and returns how many there are. It does
-// not allocate, so the forward pass can keep the runs in memory it allocated with a check (buffer.h).
+// The channels cut where either the offset group or the weight group changes, in channel order (so the runs
+// of one offset group are consecutive): the backward pass's columns and scatter. Returns the count.
 inline int64_t write_channel_runs(const ConvParams& p, ChannelRun* out) {
   const int64_t per_offset_group = p.channels_per_offset_group(), per_weight_group = p.in_channels_per_group();
   int64_t count = 0;
@@ -34,11 +35,14 @@ inline int64_t write_channel_runs(const ConvParams& p, ChannelRun* out) {
   return count;
 }
 
-// The runs in channel order (so the runs of one offset group are consecutive).
-inline std::vector<ChannelRun> channel_runs(const ConvParams& p) {
-  std::vector<ChannelRun> runs(static_cast<size_t>(write_channel_runs(p, nullptr)));
-  write_channel_runs(p, runs.data());
-  return runs;
+// The channels cut at offset groups only (weight_group -1): the forward's depthwise kernel, whose weights are
+// per channel anyway (write_channel_runs would cut a depthwise layer at every channel). Returns the count.
+inline int64_t write_offset_group_runs(const ConvParams& p, ChannelRun* out) {
+  const int64_t per_offset_group = p.channels_per_offset_group();
+  if (out) {
+    for (int64_t g = 0; g < p.offset_groups; ++g) out[g] = {g, -1, g * per_offset_group, per_offset_group};
+  }
+  return p.offset_groups;
 }
 
 }  // namespace dcn

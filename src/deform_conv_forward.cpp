@@ -57,8 +57,6 @@ constexpr int64_t kBalancedTilesPerThread = 8;
 constexpr int64_t kMR = static_cast<int64_t>(kGemmMR);
 constexpr int64_t kNR = static_cast<int64_t>(kGemmNR);
 
-bool is_depthwise(const ConvParams& p) { return p.in_channels_per_group() == 1 && p.out_channels_per_group() == 1; }
-
 // A piece of one K block's column row that one gather call fills: channels [channel, channel + channels)
 // of one tap, all of one offset group, written at column `column` of the block.
 struct Segment {
@@ -117,16 +115,6 @@ void write_k_blocks(const ConvParams& p, KBlock* blocks, Segment* segments, Work
       ++count->blocks;
     }
   }
-}
-
-// The depthwise kernel's unit: all channels of one offset group (channel_runs.h would also cut at every weight
-// group, i.e. at every channel of a depthwise layer).
-int64_t write_offset_group_runs(const ConvParams& p, ChannelRun* runs) {
-  const int64_t per_offset_group = p.channels_per_offset_group();
-  if (runs) {
-    for (int64_t g = 0; g < p.offset_groups; ++g) runs[g] = {g, -1, g * per_offset_group, per_offset_group};
-  }
-  return p.offset_groups;
 }
 
 int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }

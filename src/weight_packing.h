@@ -22,7 +22,11 @@ void pack_weights(const ConvParams& params, size_t nr, const float* weight, cons
 void pack_weight_panel(const ConvParams& params, size_t nr, int64_t panel_index, const float* weight,
                        const float* bias, float* packed);
 
-// Depthwise layers (C_in/groups == C_out/groups == 1): a (kh*kw + 1, C_out) table, packed[tap * C_out + c] =
+// Depthwise layers: one input and one output channel per weight group. Both passes run them with fused
+// per-channel kernels instead of the GEMM, whose matrices would be 1 x 1.
+inline bool is_depthwise(const ConvParams& p) { return p.in_channels_per_group() == 1 && p.out_channels_per_group() == 1; }
+
+// Their weights: a (kh*kw + 1, C_out) table, packed[tap * C_out + c] =
 // weight[c][0][tap], so the depthwise kernel reads one vector of channels per tap, and a last row holding
 // the bias (zeros without one), so that packed weights carry everything a forward pass reads of the layer.
 // -1 on overflow.

@@ -1,7 +1,7 @@
-// dcn_time_backward [N C H W C_OUT K] [REPEATS]: times the native forward and backward passes on one layer
-// (torchvision convention, NCHW, stride 1, padding K/2, mask and bias, random offsets in [-2, 2]) with 1 and
-// 2 threads and prints the best time of each (the two run alternately) and the backward/forward ratio.
-// Default: 1 64 64 64 64 3, 10 repeats.
+// dcn_time_backward [N C H W C_OUT K] [REPEATS] [GROUPS]: times the native forward and backward passes on one
+// layer (torchvision convention, NCHW, stride 1, padding K/2, mask and bias, random offsets in [-2, 2]) with 1
+// and 2 threads and prints the best time of each (the two run alternately) and the backward/forward ratio.
+// Default: 1 64 64 64 64 3, 10 repeats, 1 weight group (GROUPS = C = C_OUT is a depthwise layer).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -46,10 +46,11 @@ int main(int argc, char** argv) {
   int64_t dims[6] = {1, 64, 64, 64, 64, 3};
   for (int i = 0; i < 6 && i + 1 < argc; ++i) dims[i] = std::atoll(argv[i + 1]);
   const int repeats = argc > 7 ? std::atoi(argv[7]) : 10;
+  const int64_t groups = std::max<int64_t>(1, argc > 8 ? std::atoll(argv[8]) : 1);
   const int64_t N = dims[0], C = dims[1], H = dims[2], W = dims[3], Cout = dims[4], K = dims[5];
   dcn::ConvRequest r;
   r.input_shape = {N, C, H, W};
-  r.weight_shape = {Cout, C, K, K};
+  r.weight_shape = {Cout, groups > 0 ? C / groups : C, K, K};
   r.offset_shape = {N, 2 * K * K, H, W};
   r.has_mask = true;
   r.mask_shape = {N, K * K, H, W};
@@ -69,10 +70,11 @@ int main(int argc, char** argv) {
              bias = random_vector(rng, Cout, -1, 1), grad_output = random_vector(rng, p.output_elements, -1, 1);
   std::vector<float> output(p.output_elements), grad_input(p.input_elements), grad_weight(p.weight_elements),
       grad_offset(p.offset_elements), grad_mask(p.mask_elements), grad_bias(Cout);
-  std::printf("layer N=%lld C_in=%lld H=%lld W=%lld C_out=%lld %lldx%lld pad %lld, mask+bias, SIMD %s\n",
+  std::printf("layer N=%lld C_in=%lld H=%lld W=%lld C_out=%lld %lldx%lld pad %lld groups %lld, mask+bias, SIMD %s\n",
               static_cast<long long>(N), static_cast<long long>(C), static_cast<long long>(H),
               static_cast<long long>(W), static_cast<long long>(Cout), static_cast<long long>(K),
-              static_cast<long long>(K), static_cast<long long>(K / 2), dcn::simd_name());
+              static_cast<long long>(K), static_cast<long long>(K / 2), static_cast<long long>(groups),
+              dcn::simd_name());
   for (int threads : {1, 2}) {
     dcn::ThreadPool pool(threads);
     double fwd, bwd;

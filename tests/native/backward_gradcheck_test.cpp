@@ -10,6 +10,7 @@
 #include <random>
 
 #include "backward_runner.h"
+#include "buffer.h"
 #include "reference_dcn.h"
 #include "test_util.h"
 
@@ -178,7 +179,8 @@ TEST(BackwardRandom, MatchesTheReferenceInEveryLayout) {
   }
 }
 
-// Channel runs long enough for the vector loops (and a remainder), and images with several tiles.
+// Channel runs long enough for the vector loops (and a remainder), and images with several tiles, on the GEMM
+// path and the depthwise path.
 TEST(BackwardRandom, WideChannelsAndManyTiles) {
   std::mt19937 rng(99);
   const Shape shapes[] = {
@@ -187,6 +189,10 @@ TEST(BackwardRandom, WideChannelsAndManyTiles) {
       {2, 37, 19, 5, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, false},
       {1, 4, 4, 21, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, true},
       {1, 3, 6, 18, 18, 2, 2, 1, 1, 1, 1, 0, 1, 1, 0, 3, 3, false, true},
+      // depthwise (the fused path): vector loops with a remainder, two and three offset groups, many tiles
+      {1, 37, 37, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 37, 1, true, true},
+      {2, 40, 40, 6, 6, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 40, 2, false, true},
+      {1, 24, 24, 20, 19, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 24, 3, true, false},
   };
   for (const Shape& s : shapes) {
     const TorchCall c = make_call(s, rng);
@@ -294,6 +300,29 @@ TEST(BackwardWorkspace, BoundedByThreadsTimesOneImage) {
     // threads x (grad_input of one image + 2 MiB of tile and weight partials) + an NHWC copy of one image
     const int64_t image_bytes = 4 * 64 * 64 * 64;
     EXPECT_LE(bytes, threads * (image_bytes + (2 << 20)) + image_bytes + (1 << 20));
+  }
+}
+
+// The memory checks before a call (check_backward_memory, the JS layer's headroom) rely on
+// backward_workspace_bytes(): it must be exactly what the pass allocates, on both paths.
+TEST(BackwardWorkspace, ReportsWhatThePassAllocates) {
+  std::mt19937 rng(5);
+  const Shape shapes[] = {
+      // batch, C_in, C_out, H, W, kh, kw, sh, sw, dh, dw, top, bottom, left, right, groups, offset groups, mask, bias
+      {2, 12, 6, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, 2, true, true},
+      {1, 16, 16, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 16, 2, false, false},  // depthwise
+  };
+  for (const Shape& s : shapes) {
+    const TorchCall c = make_call(s, rng);
+    const ConvParams p = params_of(c);
+    for (int threads : {1, 3}) {
+      const int64_t before = buffer_live_bytes();
+      reset_buffer_peak();
+      run_backward(c, {Convention::kTorchvision, DataFormat::kNCHW, threads});
+      EXPECT_EQ(buffer_peak_bytes() - before, backward_workspace_bytes(p, threads))
+          << "groups " << s.groups << ", threads " << threads;
+      EXPECT_EQ(buffer_live_bytes(), before) << "every buffer is given back";
+    }
   }
 }
 
