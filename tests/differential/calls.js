@@ -209,9 +209,11 @@ async function checkCase(api, dc, c, variants = VARIANTS) {
   return problems;
 }
 
-/** The replayable account of a failed configuration. */
+/** The replayable account of a failed configuration: what it is, how to replay it, its first 12 problems. */
 function report(c, where, problems, replay) {
-  return [`${c.name} on ${where}: ${c.config.description}`, `  replay: ${replay}`, ...problems.map((p) => `  ${p}`)].join('\n');
+  const more = problems.length > 12 ? [`  ... and ${problems.length - 12} more`] : [];
+  return [`${c.name} on ${where}: ${c.config.description}`, `  replay: ${replay}`,
+    ...problems.slice(0, 12).map((p) => `  ${p}`), ...more].join('\n');
 }
 
 module.exports = {

@@ -38,8 +38,14 @@ const WEBGPU_COUNT = integer('DCN_DIFF_WEBGPU_COUNT', 6);
 // The configurations and torchvision's results, made once by one Python process before the tests are
 // collected (every configuration becomes a test).
 const DIR = fs.mkdtempSync(path.join(os.tmpdir(), `dcn-differential-${SEED}-`));
-const made = execFileSync(PYTHON, [MAKER, '--seed', String(SEED), '--count', String(COUNT), '--out', DIR,
-  ...(ONLY ? ['--only', ONLY] : [])], { encoding: 'utf8' });
+let made;
+try {
+  made = execFileSync(PYTHON, [MAKER, '--seed', String(SEED), '--count', String(COUNT), '--out', DIR,
+    ...(ONLY ? ['--only', ONLY] : [])], { encoding: 'utf8' });
+} catch (e) {
+  fs.rmSync(DIR, { recursive: true, force: true });
+  throw new Error(`make_cases.py failed (it needs Debian's python3-torchvision: npm run setup):\n${e.stderr || e.message}`);
+}
 const INDEX = JSON.parse(fs.readFileSync(path.join(DIR, 'index.json'), 'utf8'));
 const FILES = INDEX.files.map((f) => path.join(DIR, f));
 const CASES = FILES.map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
