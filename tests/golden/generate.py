@@ -52,6 +52,7 @@ def case(name, note, seed, input_shape, out_channels, kernel_size, stride=(1, 1)
                 offsets=offsets, mask=mask)
 
 
+# Every case but seed_example (seed_example() below), which draws from numpy as its documentation page does.
 CASES = [
     case('asym_padding_mindspore', 'asymmetric padding (top, bottom, left, right) = (0, 2, 1, 0), as MindSpore and ONNX allow',
          10, (1, 4, 7, 6), 3, (3, 3), padding=(0, 2, 1, 0)),
@@ -72,7 +73,6 @@ CASES = [
          offset_groups=4),
     case('raw_mask_negative', 'mask is a raw multiplier: negative values allowed, no sigmoid', 4, (1, 3, 5, 5), 2,
          (3, 3), mask='normal'),
-    None,  # seed_example: made by seed_example() below
     case('stride2_dil2', 'stride 2, dilation 2, two offset groups', 9, (1, 8, 11, 13), 6, (3, 3), stride=(2, 2),
          padding=(2, 2, 2, 2), dilation=(2, 2), offset_groups=2),
     case('stride3_no_pad', 'stride 3, 2x2 kernel, no padding', 17, (2, 3, 10, 10), 4, (2, 2), stride=(3, 3),
@@ -149,14 +149,8 @@ def seed_example():
 
 
 def definitions():
-    """Every case as (definition, inputs, grad_output), sorted by name."""
-    out = []
-    for c in CASES:
-        if c is None:
-            out.append(seed_example())
-        else:
-            inputs, grad_output = draw_inputs(c)
-            out.append((c, inputs, grad_output))
+    """Every case as (definition, inputs, grad_output), sorted by name: CASES and the seed example."""
+    out = [(c, *draw_inputs(c)) for c in CASES] + [seed_example()]
     return sorted(out, key=lambda item: item[0]['name'])
 
 
