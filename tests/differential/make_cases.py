@@ -35,6 +35,12 @@ import reference  # noqa: E402
 MAX_CHANNELS = 16
 MAX_SIZE = 12
 MAX_ELEMENTS = 12000
+# One configuration in WIDE_SHARE is a layer of realistic width instead: 33 to 96 input channels (more than
+# the passes' 32-channel blocks, and with larger kernels more than one 512-deep K block of the GEMM), up to
+# 48 output channels and images of 4x4 to 16x16, up to WIDE_MAX_ELEMENTS per tensor.
+WIDE_SHARE = 0.06
+WIDE_MAX_CHANNELS = 96
+WIDE_MAX_ELEMENTS = 60000
 
 OFFSET_KINDS = ['small', 'normal', 'large', 'integer', 'half', 'boundary', 'mixed']
 
@@ -78,14 +84,20 @@ def draw_config(seed, index):
     """Configuration `index` of the run seeded `seed`: (params, inputs, grad_output, config)."""
     rng = np.random.default_rng([seed, index])
     pick = lambda options: options[rng.integers(0, len(options))]
+    wide = bool(rng.random() < WIDE_SHARE)
     while True:
         groups = pick([1, 1, 1, 2, 3, 4])
         offset_groups = pick([1, 1, 2, 3, 4])
         unit = math.lcm(groups, offset_groups)
-        c_in = unit * rng.integers(1, max(1, MAX_CHANNELS // unit) + 1)
-        c_out = groups * rng.integers(1, max(1, min(4, MAX_CHANNELS // groups)) + 1)
-        if rng.random() < 0.1:  # depthwise: a group per channel
-            groups = c_in = c_out = unit
+        if wide:
+            c_in = unit * rng.integers(max(1, 33 // unit + 1), WIDE_MAX_CHANNELS // unit + 1)
+            c_out = groups * rng.integers(1, max(1, 48 // groups) + 1)
+        else:
+            c_in = unit * rng.integers(1, max(1, MAX_CHANNELS // unit) + 1)
+            c_out = groups * rng.integers(1, max(1, min(4, MAX_CHANNELS // groups)) + 1)
+        c_in, c_out = int(c_in), int(c_out)
+        if rng.random() < 0.1:  # depthwise: a group per channel (C_in is a multiple of the offset groups)
+            groups = c_out = c_in
         kh, kw = pick([1, 1, 2, 3, 3, 3, 4, 5, 7]), pick([1, 1, 2, 3, 3, 3, 4, 5])
         if rng.random() < 0.5:
             kw = kh if rng.random() < 0.5 else kw
@@ -99,8 +111,10 @@ def draw_config(seed, index):
         padding = [int(p) for p in padding]
         batch = pick([1, 1, 1, 2, 3])
         reach_h, reach_w = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
-        shape_kind = pick(['ordinary', 'ordinary', 'ordinary', 'tiny', 'one pixel'])
-        if shape_kind == 'tiny':
+        shape_kind = 'wide' if wide else pick(['ordinary', 'ordinary', 'ordinary', 'tiny', 'one pixel'])
+        if shape_kind == 'wide':
+            h, w = rng.integers(4, 17), rng.integers(4, 17)
+        elif shape_kind == 'tiny':
             h, w = rng.integers(1, 4), rng.integers(1, 4)
         elif shape_kind == 'one pixel':  # an output of exactly 1x1: the kernel's reach, up to stride - 1 more
             h = reach_h - padding[0] - padding[1] + rng.integers(0, stride[0])
@@ -114,7 +128,7 @@ def draw_config(seed, index):
         taps = offset_groups * kh * kw
         sizes = [batch * c_in * h * w, batch * 2 * taps * ho * wo, c_out * (c_in // groups) * kh * kw,
                  batch * c_out * ho * wo]
-        if max(sizes) <= MAX_ELEMENTS:
+        if max(sizes) <= (WIDE_MAX_ELEMENTS if wide else MAX_ELEMENTS):
             break
 
     has_mask, has_bias = bool(rng.random() < 0.65), bool(rng.random() < 0.6)
