@@ -62,7 +62,11 @@ def draw_offsets(rng, kind, base_y, base_x, size_h, size_w):
     if kind == 'normal':
         return rng.normal(0, 1.5, shape), rng.normal(0, 1.5, shape)
     if kind == 'large':
-        return rng.normal(0, 2 * size_h + 2, shape), rng.normal(0, 2 * size_w + 2, shape)
+        # mostly a few image sizes away; one in ten huge (up to 1e8, still an int for torchvision's casts)
+        def axis(size):
+            huge = rng.choice([-1, 1], shape) * 10 ** rng.uniform(3, 8, shape)
+            return np.where(rng.random(shape) < 0.1, huge, rng.normal(0, 2 * size + 2, shape))
+        return axis(size_h), axis(size_w)
     if kind == 'integer':
         return np.round(rng.normal(0, 2, shape)), np.round(rng.normal(0, 2, shape))
     if kind == 'half':
