@@ -11,7 +11,8 @@ DIR/index.json (seed, count, source, files). Configuration I draws only from num
 
 Every parameter varies: batch, channels, weight groups, offset groups, kernel size (non-square too), stride,
 dilation, symmetric and four-sided padding, mask or not (uniform or raw N(0, 1) values), bias or not, tiny
-images and outputs of one pixel; the offsets are small, ordinary, large (samples outside the image), exact
+images, outputs of one pixel, and now and then a layer of realistic width (WIDE_SHARE); the offsets are
+small, ordinary, large (samples outside the image, some up to 1e8 away), exact
 integers, exact halves, or put samples exactly on the boundary rules' points (-1, 0, H - 1, H and halves
 around them, and just inside or outside -1), or a mix of these. No NaN or infinity (README "NaN and
 infinity" lists the known differences there). torchvision computes in float64 from the float32 inputs
