@@ -1,4 +1,4 @@
-// Backward rows of the benchmark (npm run bench): for the layers of ../shared/onnx, the time of a forward
+// Backward rows of the benchmark (npm run bench): for the layers marked `backward` in shapes.mjs, the time of a forward
 // call and of a forward + backward step (deformConv2d, then deformConv2dBackward with all five gradients),
 // through the public API on the threaded WebAssembly build, 1 and 2 threads, timed alternately in the same
 // process. torchvision's CPU backward costs about 9x its forward; the target here is at most 3x.
@@ -17,7 +17,7 @@ import { pairedRatio, timeAlternating } from './timing.mjs';
 const { createDeformConv } = createRequire(import.meta.url)(join(ROOT, 'dist', 'index.cjs'));
 const args = process.argv.slice(2);
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 1.5;
-const shapes = SHAPES.filter((s) => s.onnx);
+const shapes = SHAPES.filter((s) => s.backward);
 
 function gradOutputFor(s) {
   const shape = tensorShapes(s).output;

@@ -2,8 +2,8 @@
 //   node bench/compare-wasm.mjs THREADS OUT.json [SECONDS]
 // measures the WebAssembly SIMD peak with THREADS worker threads, then for every shape: runs ours and
 // onnxruntime-web once, checks that they agree (exits with an error if not), and times both in alternation;
-// twice: with the weights passed at every call (ours: deformConv2d; onnxruntime-web: W and B graph inputs, as
-// in ../shared/onnx), and with constant weights (ours: a prepared layer; onnxruntime-web: W and B initializers).
+// twice: with the weights passed at every call (ours: deformConv2d; onnxruntime-web: W and B graph inputs),
+// and with constant weights (ours: a prepared layer; onnxruntime-web: W and B initializers).
 // Progress goes to stderr; the results to OUT.json.
 import { writeFileSync } from 'node:fs';
 

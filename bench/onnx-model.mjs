@@ -1,5 +1,5 @@
 // One-node ONNX DeformConv models (opset 19), encoded with the npm package onnx-proto, for any benchmark
-// shape: inputs X, W, offset, B, mask (all graph inputs, none an initializer, as in ../shared/onnx), output Y;
+// shape: inputs X, W, offset, B, mask (all graph inputs, none an initializer), output Y;
 // or, with constant weights, W and B as initializers (a model's weights, as an exported network holds them),
 // so onnxruntime has them from the start, as our prepared layers do.
 import { createRequire } from 'node:module';

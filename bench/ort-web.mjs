@@ -20,7 +20,7 @@ export function setOrtWebThreads(threads) {
 
 /**
  * A session of shape s. constantWeights: { weight, bias } held by the model as initializers (then run() feeds
- * only X, offset and mask); undefined: W and B are fed with every run, as in ../shared/onnx.
+ * only X, offset and mask); undefined: W and B are graph inputs, fed with every run.
  */
 export async function createOrtWebSession(s, constantWeights) {
   const session = await ort.InferenceSession.create(deformConvModel(s, constantWeights), {

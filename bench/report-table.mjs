@@ -88,7 +88,7 @@ export function markdownReport(r) {
     '',
     '## WebAssembly (Node, threaded build), GFLOP/s',
     '',
-    'Weights passed with every call: ours `deformConv2d`, onnxruntime-web with W and B as graph inputs (as in ../shared/onnx). ' +
+    'Weights passed with every call: ours `deformConv2d`, onnxruntime-web with W and B as graph inputs. ' +
       'Both copy the weights in and pack them at every call.',
     '',
     wasmTable(r),

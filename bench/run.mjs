@@ -123,7 +123,7 @@ if (writeReadme) {
     '',
     targetsTable(results),
     '',
-    'WebAssembly (Node, threaded build), GFLOP/s, weights passed with every call (`deformConv2d`; onnxruntime-web: W and B graph inputs, as in ../shared/onnx):',
+    'WebAssembly (Node, threaded build), GFLOP/s, weights passed with every call (`deformConv2d`; onnxruntime-web: W and B graph inputs):',
     '',
     wasmTable(results),
     '',

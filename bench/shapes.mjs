@@ -1,18 +1,19 @@
-// The benchmark's layers. Every one is a DCNv2 layer (offsets and mask) with a bias, as in the ONNX models of
-// ../shared/onnx; `onnx` names the shared model a shape reproduces. GFLOP/s everywhere counts
+// The benchmark's layers. Every one is a DCNv2 layer (offsets and mask) with a bias; onnxruntime runs each as
+// a one-node ONNX DeformConv model built for it (onnx-model.mjs). GFLOP/s everywhere counts
 // 2·N·C_out·(C_in/groups)·kh·kw·Ho·Wo floating-point operations per forward pass (flops() below).
+//   backward: also timed forward + backward (bench/backward.mjs);
 //   gemmHeavy: C_in/groups and C_out/groups large enough that the GEMM dominates (the "% of peak" target);
 //   large: enough work per call (> 0.5 GFLOP) for the 2-thread speed-up target.
 
 /** @typedef {{ name: string, what: string, N: number, C: number, H: number, W: number, Cout: number, k: number,
- *   stride: number, pad: number, dilation: number, groups: number, offsetGroups: number, onnx?: string,
+ *   stride: number, pad: number, dilation: number, groups: number, offsetGroups: number, backward?: boolean,
  *   gemmHeavy: boolean }} Shape */
 
 /** @type {Shape[]} */
 export const SHAPES = [
-  { name: 's1_64c_64px', what: '../shared/onnx s1: 64 channels, 64x64', N: 1, C: 64, H: 64, W: 64, Cout: 64, k: 3, stride: 1, pad: 1, dilation: 1, groups: 1, offsetGroups: 1, onnx: 'dcn_s1_64c_64px.onnx', gemmHeavy: true },
-  { name: 's2_128c_32px', what: '../shared/onnx s2: 128 channels, 32x32', N: 1, C: 128, H: 32, W: 32, Cout: 128, k: 3, stride: 1, pad: 1, dilation: 1, groups: 1, offsetGroups: 1, onnx: 'dcn_s2_128c_32px.onnx', gemmHeavy: true },
-  { name: 's3_256c_28px_g4', what: '../shared/onnx s3: 256 channels, 28x28, 4 offset groups', N: 1, C: 256, H: 28, W: 28, Cout: 256, k: 3, stride: 1, pad: 1, dilation: 1, groups: 1, offsetGroups: 4, onnx: 'dcn_s3_256c_28px.onnx', gemmHeavy: true },
+  { name: 's1_64c_64px', what: '64 channels, 64x64', N: 1, C: 64, H: 64, W: 64, Cout: 64, k: 3, stride: 1, pad: 1, dilation: 1, groups: 1, offsetGroups: 1, backward: true, gemmHeavy: true },
+  { name: 's2_128c_32px', what: '128 channels, 32x32', N: 1, C: 128, H: 32, W: 32, Cout: 128, k: 3, stride: 1, pad: 1, dilation: 1, groups: 1, offsetGroups: 1, backward: true, gemmHeavy: true },
+  { name: 's3_256c_28px_g4', what: '256 channels, 28x28, 4 offset groups', N: 1, C: 256, H: 28, W: 28, Cout: 256, k: 3, stride: 1, pad: 1, dilation: 1, groups: 1, offsetGroups: 4, backward: true, gemmHeavy: true },
   { name: 'batch4_64c_32px', what: 'batch 4: 4 x 64 channels, 32x32', N: 4, C: 64, H: 32, W: 32, Cout: 64, k: 3, stride: 1, pad: 1, dilation: 1, groups: 1, offsetGroups: 1, gemmHeavy: true },
   { name: 'stride2_128c_64px', what: 'stride 2: 128 channels, 64x64 -> 32x32', N: 1, C: 128, H: 64, W: 64, Cout: 128, k: 3, stride: 2, pad: 1, dilation: 1, groups: 1, offsetGroups: 1, gemmHeavy: true },
   { name: 'depthwise_64c_64px', what: 'depthwise 3x3: 64 channels, 64 groups, 64x64', N: 1, C: 64, H: 64, W: 64, Cout: 64, k: 3, stride: 1, pad: 1, dilation: 1, groups: 64, offsetGroups: 1, gemmHeavy: false },

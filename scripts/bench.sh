@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
 node bench/run.mjs "$@"
-# Gradients: forward + backward beside forward on the ../shared/onnx layers (bench/BACKWARD.md).
+# Gradients: forward + backward beside forward on three of the layers (bench/shapes.mjs `backward`; bench/BACKWARD.md).
 node bench/backward.mjs
 # WebGPU rows: Dawn through the npm package `webgpu`; without a GPU that is SwiftShader, a CPU emulation, so
 # these are smoke figures only (bench/WEBGPU.md says which adapter ran).

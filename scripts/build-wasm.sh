@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the WebAssembly modules (four builds of the core, the SIMD-free validator) into dist/wasm/ with Debian's Emscripten (see ../shared/TOOLCHAIN.md).
+# Builds the WebAssembly modules (four builds of the core, the SIMD-free validator) into dist/wasm/ with Debian's Emscripten (see docs/toolchain.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # emcc's acorn optimizer is a Debian node module.

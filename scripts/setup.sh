@@ -19,6 +19,9 @@ ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 ' || missing+=(libvulkan1)
 # clang with its sanitizer and libFuzzer runtimes: the sanitizer build and the fuzzer (scripts/test-sanitizers.sh).
 have clang++ || missing+=(clang)
 compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-$(uname -m).a" >/dev/null || missing+=(libclang-rt-14-dev)
+# torchvision (CPU) for Debian's python3: the reference cases' check (tests/golden/generate.py --check) and
+# the differential test against torchvision (tests/differential) compute torchvision's own results.
+/usr/bin/python3 -c 'import torchvision' >/dev/null 2>&1 || missing+=(python3-torchvision)
 
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then

@@ -48,7 +48,7 @@ struct ConvRequest {
   std::vector<int64_t> grad_output_shape;
 };
 
-// Every size of a validated call. Field names follow ../shared/SEMANTICS.md.
+// Every size of a validated call. Field names follow docs/semantics.md.
 struct ConvParams {
   Convention convention = Convention::kTorchvision;
   DataFormat data_format = DataFormat::kNCHW;

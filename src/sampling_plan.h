@@ -6,12 +6,12 @@
 // where grad_input goes and the coefficients of the offset and mask gradients.
 //
 // Corners outside the input point at a row of zeros instead of carrying a flag, so the gather kernel has no
-// branch. The bilinear rule is exactly torchvision's (../shared/SEMANTICS.md):
+// branch. The bilinear rule is exactly torchvision's (docs/semantics.md):
 //   a sample with y <= -1, y >= H, x <= -1 or x >= W is 0; otherwise the four corners around (y, x), each
 //   counted as 0 when it lies outside [0, H-1] x [0, W-1].
 // torchvision's coordinate gradient (d value / d offset) has no such window: it is formed from the four
 // corners around (y, x) whenever one of them is inside, which adds the samples with y == -1 or x == -1
-// (SEMANTICS.md, Backward).
+// (docs/semantics.md, "The backward pass").
 #pragma once
 
 #include <cstdint>

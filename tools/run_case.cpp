@@ -1,59 +1,178 @@
-// dcn_run_case CASE.json [THREADS]: runs one case (the golden format of ../shared/golden: params, shapes,
-// input, weight, offset, mask, bias in torchvision's layout) through the native forward pass and prints
-// {"output": [...], "shape": [...]} on stdout, or {"error": "...", "kind": "..."} for a rejected call.
-// Used by the JS tests to check that the native and WebAssembly builds agree.
+// dcn_run_case [--backward] [--mindspore] [--nhwc] [--threads N] CASE.json...
+// Runs cases in the format of tests/golden (params, shapes, input, weight, offset, mask, bias in
+// torchvision's layout, offsets_mindspore, grad_output) through the native core and prints one JSON line per
+// case: {"case": path, "output": [...], "shape": [...]}, with --backward also the gradients "grad_input",
+// "grad_offset", "grad_mask" (torchvision with a mask, else null), "grad_weight", "grad_bias" (null without a
+// bias); or {"case": path, "error": "...", "kind": "..."} for a rejected call.
+//   --mindspore  the call in MindSpore's convention: offsets_mindspore, explicit kernel size, groups and
+//                offset groups, four-entry strides and dilations; grad_offset in its [dx | dy | mask] blocks.
+//   --nhwc       input, offsets, mask and grad_output copied channels-last and the call made with NHWC; the
+//                results are printed in that layout too, as the call returns them.
+//   --threads N  threads of the pool (default 1). The original form, dcn_run_case CASE.json THREADS, also works.
+// Used by the JS tests to check the native build against the WebAssembly builds (tests/js/properties) and
+// against torchvision (tests/js/torchvision-differential).
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "deformconv.h"
 
-int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: dcn_run_case CASE.json [THREADS]\n");
-    return 2;
-  }
-  std::ifstream in(argv[1]);
+namespace {
+
+struct Options {
+  bool backward = false;
+  bool mindspore = false;
+  bool nhwc = false;
+  int threads = 1;
+};
+
+std::vector<float> floats(const nlohmann::json& c, const char* key) {
+  return c.contains(key) && !c[key].is_null() ? c[key].get<std::vector<float>>() : std::vector<float>();
+}
+
+std::vector<int64_t> shape_of(const nlohmann::json& c, const char* key) {
+  return c["shapes"][key].get<std::vector<int64_t>>();
+}
+
+// (N, C, H, W) -> (N, H, W, C): data and shape.
+void to_nhwc(std::vector<float>* data, std::vector<int64_t>* shape) {
+  const int64_t N = (*shape)[0], C = (*shape)[1], P = (*shape)[2] * (*shape)[3];
+  std::vector<float> out(data->size());
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t p = 0; p < P; ++p) out[(n * P + p) * C + c] = (*data)[(n * C + c) * P + p];
+  *data = std::move(out);
+  *shape = {(*shape)[0], (*shape)[2], (*shape)[3], (*shape)[1]};
+}
+
+nlohmann::json run(const std::string& path, const Options& o) {
+  std::ifstream in(path);
   const nlohmann::json c = nlohmann::json::parse(in);
-  const int threads = argc > 2 ? std::atoi(argv[2]) : 1;
   const auto& prm = c["params"];
-  auto floats = [&](const char* key) {
-    return c.contains(key) && !c[key].is_null() ? c[key].get<std::vector<float>>() : std::vector<float>();
-  };
+  const auto stride = prm["stride"].get<std::vector<int64_t>>();
+  const auto dilation = prm["dilation"].get<std::vector<int64_t>>();
+  std::vector<float> input = floats(c, "input"), weight = floats(c, "weight"), bias = floats(c, "bias");
+  std::vector<float> offset = floats(c, o.mindspore ? "offsets_mindspore" : "offset"), mask;
+  // The backward pass only: grad_output and its shape (the output's).
+  std::vector<float> grad_output = o.backward ? floats(c, "grad_output") : std::vector<float>();
+  std::vector<int64_t> grad_output_shape = o.backward ? shape_of(c, "output") : std::vector<int64_t>();
+
   dcn::ConvRequest r;
-  r.input_shape = c["shapes"]["input"].get<std::vector<int64_t>>();
-  r.weight_shape = c["shapes"]["weight"].get<std::vector<int64_t>>();
-  r.offset_shape = c["shapes"]["offset"].get<std::vector<int64_t>>();
-  r.has_mask = prm["has_mask"].get<bool>();
-  if (r.has_mask) r.mask_shape = c["shapes"]["mask"].get<std::vector<int64_t>>();
+  r.input_shape = shape_of(c, "input");
+  r.weight_shape = shape_of(c, "weight");
+  r.offset_shape = shape_of(c, o.mindspore ? "offsets_mindspore" : "offset");
   r.has_bias = prm["has_bias"].get<bool>();
-  if (r.has_bias) r.bias_shape = c["shapes"]["bias"].get<std::vector<int64_t>>();
-  r.stride = prm["stride"].get<std::vector<int64_t>>();
+  if (r.has_bias) r.bias_shape = shape_of(c, "bias");
   r.padding = prm["padding"].get<std::vector<int64_t>>();
-  r.dilation = prm["dilation"].get<std::vector<int64_t>>();
+  if (o.mindspore) {
+    r.convention = dcn::Convention::kMindSpore;
+    r.stride = {1, 1, stride[0], stride[1]};
+    r.dilation = {1, 1, dilation[0], dilation[1]};
+    r.kernel_size = prm["kernel_size"].get<std::vector<int64_t>>();
+    r.groups = prm["groups"].get<int64_t>();
+    r.offset_groups = prm["offset_groups"].get<int64_t>();
+    r.modulated = prm["has_mask"].get<bool>();
+  } else {
+    r.stride = stride;
+    r.dilation = dilation;
+    r.has_mask = prm["has_mask"].get<bool>();
+    if (r.has_mask) {
+      r.mask_shape = shape_of(c, "mask");
+      mask = floats(c, "mask");
+    }
+  }
+  if (o.nhwc) {
+    r.data_format = dcn::DataFormat::kNHWC;
+    to_nhwc(&input, &r.input_shape);
+    to_nhwc(&offset, &r.offset_shape);
+    if (r.has_mask) to_nhwc(&mask, &r.mask_shape);
+    if (o.backward) to_nhwc(&grad_output, &grad_output_shape);
+  }
+  if (o.backward) r.grad_output_shape = grad_output_shape;
+
+  nlohmann::json result;
+  result["case"] = path;
   dcn::ConvParams p;
   dcn::Status s = dcn::validate(r, &p);
-  const std::vector<float> input = floats("input"), weight = floats("weight"), offset = floats("offset"),
-                           mask = floats("mask"), bias = floats("bias");
+  dcn::ThreadPool pool(o.threads);
   std::vector<float> output;
   if (s.ok()) {
     output.resize(static_cast<size_t>(p.output_elements));
-    dcn::ThreadPool pool(threads);
-    s = dcn::deform_conv2d_forward(
-        p, {input.data(), weight.data(), offset.data(), r.has_mask ? mask.data() : nullptr,
-            r.has_bias ? bias.data() : nullptr, output.data()},
-        pool);
+    s = dcn::deform_conv2d_forward(p, {input.data(), weight.data(), offset.data(), r.has_mask ? mask.data() : nullptr,
+                                       r.has_bias ? bias.data() : nullptr, output.data()},
+                                   pool);
   }
-  nlohmann::json result;
-  if (s.ok()) {
-    result["output"] = output;
-    result["shape"] = p.output_shape();
-  } else {
+  std::vector<float> grad_input(input.size()), grad_offset(offset.size()), grad_mask(mask.size()),
+      grad_weight(weight.size()), grad_bias(bias.size());
+  if (s.ok() && o.backward) {
+    dcn::BackwardTensors t;
+    t.grad_output = grad_output.data();
+    t.input = input.data();
+    t.weight = weight.data();
+    t.offset = offset.data();
+    t.mask = r.has_mask ? mask.data() : nullptr;
+    t.bias = r.has_bias ? bias.data() : nullptr;
+    t.grad_input = grad_input.data();
+    t.grad_offset = grad_offset.data();
+    t.grad_mask = r.has_mask ? grad_mask.data() : nullptr;
+    t.grad_weight = grad_weight.data();
+    t.grad_bias = r.has_bias ? grad_bias.data() : nullptr;
+    s = dcn::deform_conv2d_backward(p, t, pool);
+  }
+  if (!s.ok()) {
     result["error"] = s.message();
     result["kind"] = s.kind_name();
+    return result;
   }
-  std::cout << result.dump() << "\n";
+  result["output"] = output;
+  result["shape"] = p.output_shape();
+  if (o.backward) {
+    const auto or_null = [](const std::vector<float>& v, bool present) {
+      return present ? nlohmann::json(v) : nlohmann::json(nullptr);
+    };
+    result["grad_input"] = grad_input;
+    result["grad_offset"] = grad_offset;
+    result["grad_mask"] = or_null(grad_mask, r.has_mask);
+    result["grad_weight"] = grad_weight;
+    result["grad_bias"] = or_null(grad_bias, r.has_bias);
+  }
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  std::vector<std::string> cases;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--backward") {
+      o.backward = true;
+    } else if (a == "--mindspore") {
+      o.mindspore = true;
+    } else if (a == "--nhwc") {
+      o.nhwc = true;
+    } else if (a == "--threads" && i + 1 < argc) {
+      o.threads = std::atoi(argv[++i]);
+    } else if (i == argc - 1 && cases.size() == 1 && std::strspn(argv[i], "0123456789") == a.size()) {
+      o.threads = std::atoi(argv[i]);  // the original form: CASE.json THREADS
+    } else if (a.rfind("--", 0) == 0) {
+      std::fprintf(stderr, "dcn_run_case: unknown option %s\n", argv[i]);
+      return 2;
+    } else {
+      cases.push_back(a);
+    }
+  }
+  if (cases.empty() || o.threads < 1) {
+    std::fprintf(stderr, "usage: dcn_run_case [--backward] [--mindspore] [--nhwc] [--threads N] CASE.json...\n");
+    return 2;
+  }
+  for (const std::string& path : cases) std::cout << run(path, o).dump() << "\n";
   return 0;
 }

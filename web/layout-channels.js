@@ -1,4 +1,4 @@
-// Where one offset/mask value lives in each layout (../shared/SEMANTICS.md), as pure functions the page draws from.
+// Where one offset/mask value lives in each layout (docs/semantics.md), as pure functions the page draws from.
 // A value is named by its offset group g, kernel tap t = i·kw + j and part ('dy', 'dx' or 'mask'); K = kh·kw.
 //   torchvision offset (N, 2·G·K, Ho, Wo): channel 2·(g·K + t) = dy, 2·(g·K + t) + 1 = dx
 //   torchvision mask   (N, G·K, Ho, Wo):   channel g·K + t

@@ -1,4 +1,4 @@
-// Conversion between torchvision's offset/mask layout and MindSpore's offsets layout (../shared/SEMANTICS.md).
+// Conversion between torchvision's offset/mask layout and MindSpore's offsets layout (docs/semantics.md).
 // Pure functions on NCHW tensors; copies only, so a round trip is exact.
 //   torchvision offset (N, 2·G·K, Ho, Wo): channel 2·(g·K + t) = dy, 2·(g·K + t) + 1 = dx;  mask (N, G·K, Ho, Wo)
 //   MindSpore offsets (N, 3·G·K, Ho, Wo): channel b·G·K + g·K + t, b = 0 dx, 1 dy, 2 mask        (K = kh·kw)

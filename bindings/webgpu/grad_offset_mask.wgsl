@@ -5,7 +5,7 @@
 // then multiplies the offset gradients by the mask. v is the bilinear value without the mask (0 outside the
 // window). The coordinate derivatives are torchvision's: from the four corners with validity checks only,
 // without the y <= -1 / x <= -1 window, so a sample exactly on y = -1 or x = -1 gets a one-sided gradient
-// where its value is 0 (pytorch/vision issue 6885; ../shared/SEMANTICS.md keeps it).
+// where its value is 0 (pytorch/vision issue 6885; docs/semantics.md keeps it).
 // With a later chunk of input channels the results are partial sums: JS adds them up after reading back.
 // Compiled after conv.wgsl and sampling.wgsl.
 //

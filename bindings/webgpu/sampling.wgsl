@@ -1,4 +1,4 @@
-// sampling.wgsl: the bilinear rule of ../shared/SEMANTICS.md, written once for the GPU; compiled after
+// sampling.wgsl: the bilinear rule of docs/semantics.md, written once for the GPU; compiled after
 // conv.wgsl in front of the kernels that sample (plan, grad_offset_mask). Those kernels declare `conv`,
 // `offset`, `mask` and `input` and the override HAS_MASK, which these functions read.
 //   A sample at (y, x) is 0 when y <= -1, y >= H, x <= -1 or x >= W; otherwise its four corners around

@@ -1,4 +1,4 @@
-// Starting Debian's Chromium for the browser tests, driven by playwright-core (../shared/TOOLCHAIN.md):
+// Starting Debian's Chromium for the browser tests, driven by playwright-core (docs/toolchain.md):
 // a fresh user-data folder per launch, flags that work as root and offline, WebGPU enabled (SwiftShader when
 // there is no GPU). Every page's console errors, uncaught exceptions and failed requests are collected, so a
 // test can insist that a page ran cleanly.

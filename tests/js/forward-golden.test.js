@@ -1,4 +1,4 @@
-// Every case of ../shared/golden through both entry points (torchvision and MindSpore conventions), both
+// Every case of tests/golden through both entry points (torchvision and MindSpore conventions), both
 // data formats, on the threaded and the SIMD-only WebAssembly builds, at 2e-5 * (1 + |ref|).
 const { api, goldenCases, torchvisionArgs, mindsporeArgs, expectClose, toNHWC, fromNHWC, FORWARD_TOLERANCE } = require('./helpers');
 

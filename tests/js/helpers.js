@@ -1,5 +1,5 @@
 // Shared by the Jest suites: the golden cases, the package under test, tolerance checks, a seeded random
-// generator and a double-precision reference implementation of ../shared/SEMANTICS.md.
+// generator and a double-precision reference implementation of docs/semantics.md.
 const fs = require('fs');
 const path = require('path');
 const { random } = require('./seeded-random');
@@ -74,7 +74,7 @@ function randomTensor(rand, shape, lo = -1, hi = 1) {
 }
 
 /**
- * Double-precision forward pass, a literal transcription of SEMANTICS.md (torchvision layout, NCHW).
+ * Double-precision forward pass, a literal transcription of docs/semantics.md (torchvision layout, NCHW).
  * p: { stride: [sh, sw], padding: [top, bottom, left, right], dilation: [dh, dw] }
  */
 function referenceForward(input, offset, weight, mask, bias, p) {

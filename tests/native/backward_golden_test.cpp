@@ -1,4 +1,4 @@
-// Every case of ../shared/golden through the native backward pass: torchvision NCHW (1 and 3 threads),
+// Every case of tests/golden through the native backward pass: torchvision NCHW (1 and 3 threads),
 // MindSpore NCHW (its offsets gradient rearranged into the golden grad_offset and grad_mask), torchvision
 // and MindSpore NHWC, at the backward tolerance 1e-4 * (1 + |ref|).
 #include <gtest/gtest.h>

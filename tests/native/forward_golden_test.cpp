@@ -1,4 +1,4 @@
-// Every case of ../shared/golden through the native forward pass: both conventions, both data formats,
+// Every case of tests/golden through the native forward pass: both conventions, both data formats,
 // one and several threads, at the project's forward tolerance 2e-5 * (1 + |ref|).
 #include <gtest/gtest.h>
 

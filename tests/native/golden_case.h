@@ -1,4 +1,4 @@
-// Loads one case of ../shared/golden (format in its README) into float vectors and a ConvRequest.
+// Loads one case of tests/golden (format in its README) into float vectors and a ConvRequest.
 #pragma once
 
 #include <fstream>

@@ -1,6 +1,6 @@
-// A literal, double-precision transcription of ../shared/SEMANTICS.md (torchvision layout, NCHW), used by
+// A literal, double-precision transcription of docs/semantics.md (torchvision layout, NCHW), used by
 // the tests as an independent reference: no plan, no tiling, no SIMD. The forward pass and the backward
-// pass (with torchvision's coordinate gradient, see "Backward" there). The tensors may be float (the
+// pass (with torchvision's coordinate gradient, see "The backward pass" there). The tensors may be float (the
 // inputs of a call) or double (finite differences).
 #pragma once
 

@@ -14,7 +14,7 @@
 
 namespace dcn::testing {
 
-// Golden files, sorted; DCN_GOLDEN_DIR is set by CMake to ../shared/golden.
+// Golden files, sorted; DCN_GOLDEN_DIR is set by CMake to tests/golden.
 inline std::vector<std::string> golden_files() {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(DCN_GOLDEN_DIR)) {

@@ -4,7 +4,7 @@
 // shipped declarations, a page bundled by Vite 7 with its default settings runs the operation in Chromium (with
 // and without cross-origin isolation), so does a module Web Worker bundled by Vite, and the unbundled browser
 // build works inside a Web Worker.
-// Every run is checked against torchvision's numbers (../shared/golden/basic_3x3.json).
+// Every run is checked against torchvision's numbers (tests/golden/basic_3x3.json).
 const { execFile } = require('child_process');
 const fs = require('fs');
 const os = require('os');

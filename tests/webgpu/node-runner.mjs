@@ -1,7 +1,7 @@
 // node --expose-gc tests/webgpu/node-runner.mjs OUT.json [CASE...]
 // Runs the WebGPU checks of checks.json that belong to Node.js (golden, split, node, hostile) on the WebGPU backend
 // through the npm package `webgpu` (Dawn) and SwiftShader's Vulkan driver from Debian's chromium package
-// (../shared/TOOLCHAIN.md), and writes [{ name, ok, message }] to OUT.json. A separate process, so that
+// (docs/toolchain.md), and writes [{ name, ok, message }] to OUT.json. A separate process, so that
 // Jest does not have to load Dawn's ES module and a crash of the driver cannot take a Jest worker with it.
 // CASE...: only these golden cases (for debugging); default every case.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
