@@ -24,6 +24,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/f32_madd.h"
 #include "kernels/f32_store_tile.h"
 
 namespace dcn::kernels {
@@ -70,8 +71,8 @@ inline void f32_gemm_kblock(size_t mr, size_t nc, size_t kc, const float* a, con
     const Batch vb1 = Batch::load_unaligned(b + kLanes);
     for (size_t r = 0; r < MR; ++r) {
       const Batch va(a[r]);
-      vacc[r][0] = xsimd::fma(va, vb0, vacc[r][0]);
-      vacc[r][1] = xsimd::fma(va, vb1, vacc[r][1]);
+      vacc[r][0] = f32_madd<Arch>(va, vb0, vacc[r][0]);
+      vacc[r][1] = f32_madd<Arch>(va, vb1, vacc[r][1]);
     }
   }
 
