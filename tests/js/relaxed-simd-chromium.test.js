@@ -1,5 +1,7 @@
 // The relaxed-SIMD builds in headless Chromium (Debian's chromium package driven by playwright-core:
-// tests/browser/chromium.js), which takes relaxed SIMD: on a cross-origin isolated page, every golden case
+// tests/browser/chromium.js), which takes relaxed SIMD: the engine checks (tests/relaxed/engine-checks.mjs:
+// the probe and both web relaxed builds validate, the prototype encoding does not, relaxed_madd computes
+// a * b + c); on a cross-origin isolated page, every golden case
 // (forward and gradients, both conventions, both data formats) on the threaded and the single-threaded
 // relaxed build, and what relaxedSimd 'auto' and false load; on a page without isolation, that 'auto' loads
 // the single-threaded relaxed build. dist/browser.mjs and tests/relaxed/golden-checks.mjs run in the page
@@ -14,6 +16,7 @@ const SUITE_TIMEOUT_MS = 10 * 60 * 1000;
 
 const cases = goldenCases();
 const names = [
+  ...NAMES.engine,
   ...NAMES.buildSuites.flatMap((suite) => [`${suite}: ${NAMES.load}`, ...cases.flatMap((c) => GOLDEN.map((check) => `${suite}: ${c.name}: ${check}`))]),
   ...NAMES.selectionThreads,
   ...NAMES.selectionPlain,
@@ -28,6 +31,12 @@ async function runSuite(server, suite) {
   try {
     await page.goto(`${server.origin}/tests/relaxed/browser.html`);
     const out = await page.evaluate(async (args) => {
+      if (args.suite === 'engine') {
+        const { engineChecks } = await import('/tests/relaxed/engine-checks.mjs');
+        const files = ['deformconv-threads-relaxed-web.wasm', 'deformconv-simd-relaxed-web.wasm'];
+        const modules = await Promise.all(files.map(async (file) => ({ file, bytes: new Uint8Array(await (await fetch(`/dist/wasm/${file}`)).arrayBuffer()) })));
+        return engineChecks(args.names.engine, modules);
+      }
       const { createDeformConv } = await import('/dist/browser.mjs');
       const { runSuite: run } = await import('/tests/relaxed/golden-checks.mjs');
       return run(createDeformConv, args.suite, args.cases, args.names, args.golden);
@@ -46,7 +55,7 @@ beforeAll(async () => {
     startServeProcess({ isolation: true, root: ROOT }),
     startServeProcess({ isolation: false, root: ROOT }),
   ]);
-  for (const suite of [...NAMES.buildSuites, 'selection-threads']) await runSuite(isolatedServer, suite);
+  for (const suite of ['engine', ...NAMES.buildSuites, 'selection-threads']) await runSuite(isolatedServer, suite);
   await runSuite(plainServer, 'selection-plain');
 }, SUITE_TIMEOUT_MS);
 

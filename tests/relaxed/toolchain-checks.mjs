@@ -152,6 +152,11 @@ const RUNS = [
     const order = /local\.get 0\s+local\.get 0\s+v128\.load\s+local\.get 0\s+v128\.load offset=16\s+local\.get 0\s+v128\.load offset=32\s+f32x4\.relaxed_madd\s+v128\.store offset=48/;
     assert(order.test(body), `wabt's text:\n${body.slice(0, 600)}`);
   },
+  () => {
+    const { bytes } = finalizeRelaxedMadd(ternaryModule(OPCODE.prototypeFma, { lookalikes: true }));
+    const expected = ternaryModule(OPCODE.relaxedMadd, { lookalikes: true });
+    assert(bytes.length === expected.length && bytes.every((b, i) => b === expected[i]), 'the finalized module differs from the one written with relaxed_madd');
+  },
 ];
 
 const results = [];
