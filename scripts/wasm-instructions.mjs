@@ -35,7 +35,7 @@ class Reader {
     const start = this.pos;
     let value = 0, shift = 0, b;
     do {
-      if (shift >= maxBits + 7) fail(start, `LEB128 longer than ${maxBits} bits`);
+      if (shift >= 7 * Math.ceil(maxBits / 7)) fail(start, `LEB128 longer than ${Math.ceil(maxBits / 7)} bytes`);
       b = this.byte();
       value += (b & 0x7f) * 2 ** shift;
       shift += 7;

@@ -71,6 +71,7 @@ export async function createDeformConvOn(platform, options) {
  *   not used.
  * Without WebAssembly SIMD no WebAssembly build can run the operation: 'auto' then takes WebGPU on any
  * adapter, and a WebGPU instance loads the validation-only module (no SIMD, no kernels, no fallback).
+ * relaxedSimd true on an engine without relaxed SIMD rejects before anything loads.
  */
 async function chooseBackends(platform, o) {
   const simd = platform.simdSupported();
