@@ -36,19 +36,25 @@ function relaxedTargets(results) {
   const worstSpeedup = heavy.flatMap((s) => [1, 2].map((T) => ({ name: `${s.name} ${T}T`, x: s.relaxed[T].speedup }))).reduce((a, b) => (b.x < a.x ? b : a));
   const large = results.shapes.filter((s) => s.large);
   // Per thread: the T-thread rate over T times the T-thread peak per thread is the same as over the T-thread total.
-  const fractions = large.flatMap((s) => [1, 2].map((T) => ({ name: `${s.name} ${T}T`, pct: s.relaxed[T].maddPeakFraction })));
-  const low = fractions.filter((f) => f.pct < TARGET_RELAXED_PEAK);
+  const peakTarget = (id, what, pick) => {
+    const fractions = large.flatMap((s) => [1, 2].map((T) => ({ name: `${s.name} ${T}T`, pct: pick(s.relaxed[T]) })));
+    const low = fractions.filter((f) => f.pct < TARGET_RELAXED_PEAK);
+    const p = results.relaxedPeak;
+    return {
+      id, target: `relaxed-SIMD build >= ${TARGET_RELAXED_PEAK * 100}% of the measured f32x4.relaxed_madd peak per thread on the large shapes${what} ` +
+        `(peak ${fmt(p[1].madd.perThread, 1)} GFLOP/s per thread on 1 thread, ${fmt(p[2].madd.perThread, 1)} on 2)`,
+      met: low.length === 0,
+      detail: fractions.map((f) => `${f.name} ${fmt(100 * f.pct, 0)}%`).join(', '),
+    };
+  };
   const p = results.relaxedPeak;
   return [{
     id: 'relaxed-faster', target: `relaxed-SIMD build faster than the plain build on every GEMM-heavy shape, 1 and 2 threads (Node ${p.node})`,
     met: slower.length === 0,
     detail: slower.length ? `not faster on ${slower.join(', ')}` : `smallest gain ${fmt(worstSpeedup.x)}x (${worstSpeedup.name})`,
-  }, {
-    id: 'relaxed-peak', target: `relaxed-SIMD build >= ${TARGET_RELAXED_PEAK * 100}% of the measured f32x4.relaxed_madd peak per thread on the large shapes ` +
-      `(peak ${fmt(p[1].madd.perThread, 1)} GFLOP/s per thread on 1 thread, ${fmt(p[2].madd.perThread, 1)} on 2)`,
-    met: low.length === 0,
-    detail: fractions.map((f) => `${f.name} ${fmt(100 * f.pct, 0)}%`).join(', '),
-  }];
+  },
+  peakTarget('relaxed-peak', '', (x) => x.maddPeakFraction),
+  peakTarget('relaxed-peak-prepared', ', constant weights (prepared layer)', (x) => x.preparedMaddPeakFraction)];
 }
 
 export function evaluateTargets(results) {

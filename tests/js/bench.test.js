@@ -26,13 +26,14 @@ test('bench pieces work on tiny inputs', () => {
   expect(r.fit.intercept).toBeCloseTo(1, 10);
   expect(r.fit.r2).toBeCloseTo(1, 10);
   expect(r.targets.map((t) => t.id)).toEqual(['ratio-1', 'peak-1', 'ratio-2', 'peak-2', 'ratio-1-prepared', 'peak-1-prepared',
-    'ratio-2-prepared', 'peak-2-prepared', 'speedup', 'relaxed-faster', 'relaxed-peak', 'native', 'memory', 'linear']);
+    'ratio-2-prepared', 'peak-2-prepared', 'speedup', 'relaxed-faster', 'relaxed-peak', 'relaxed-peak-prepared', 'native', 'memory', 'linear']);
   // The made-up relaxed rows: the second shape is slower than plain on 2 threads; the large first shape is
   // at 85% of the FMA peak on 2 threads.
   expect(r.targets.find((t) => t.id === 'relaxed-faster').met).toBe(false);
   expect(r.targetDetails['relaxed-faster']).toBe('not faster on s2_128c_32px 2T (0.97x)');
   expect(r.targets.find((t) => t.id === 'relaxed-peak').met).toBe(false);
   expect(r.targetDetails['relaxed-peak']).toBe('s1_64c_64px 1T 92%, s1_64c_64px 2T 85%');
+  expect(r.targets.find((t) => t.id === 'relaxed-peak-prepared').met).toBe(true);
   expect(r.targets.find((t) => t.id === 'ratio-1').met).toBe(true);
   expect(r.targets.find((t) => t.id === 'ratio-2-prepared').met).toBe(false); // 1.4x in the made-up results
   expect(r.targets.find((t) => t.id === 'native').met).toBe(null);
