@@ -157,6 +157,13 @@ const RUNS = [
     const expected = ternaryModule(OPCODE.relaxedMadd, { lookalikes: true });
     assert(bytes.length === expected.length && bytes.every((b, i) => b === expected[i]), 'the finalized module differs from the one written with relaxed_madd');
   },
+  () => {
+    for (const m of modules.filter((x) => x.file.endsWith('-node.wasm'))) {
+      const web = modules.find((x) => x.file === m.file.replace('-node.wasm', '-web.wasm'));
+      assert(web, `no web module beside ${m.file}`);
+      assert(web.bytes.length === m.bytes.length && web.bytes.every((b, i) => b === m.bytes[i]), `${m.file} and ${web.file} differ`);
+    }
+  },
 ];
 
 const results = [];
