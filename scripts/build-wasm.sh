@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the WebAssembly modules (eight builds of the core: threads and simd, plain and relaxed SIMD, for Node.js
-# and the web; and the SIMD-free validator) into dist/wasm/ with Debian's Emscripten (see ../shared/TOOLCHAIN.md).
+# and the web; and the SIMD-free validator) into dist/wasm/ with Debian's Emscripten (see docs/toolchain.md).
 # The relaxed-SIMD builds end with scripts/finalize-relaxed-simd.mjs, which CMake runs after linking them
 # (docs/relaxed-simd.md: Emscripten 3.1.6's clang 14 and binaryen 108 know only the prototype opcode).
 set -euo pipefail
