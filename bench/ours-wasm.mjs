@@ -1,5 +1,5 @@
-// Our forward pass through the public JS API (dist/index.cjs, the threaded WebAssembly build), one instance
-// per thread count. A call is timed as a user sees it: arguments checked, tensors copied into WebAssembly
+// Our forward pass through the public JS API (dist/index.cjs, the threaded WebAssembly build: the plain one, or
+// with relaxedSimd its relaxed-SIMD form, which needs Node.js 22+), one instance per thread count. A call is timed as a user sees it: arguments checked, tensors copied into WebAssembly
 // memory (the input channels-last), forward pass, output copied out.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -8,8 +8,8 @@ import { ROOT } from './paths.mjs';
 
 const { createDeformConv } = createRequire(import.meta.url)(join(ROOT, 'dist', 'index.cjs'));
 
-export async function createOurs(threads) {
-  const dc = await createDeformConv({ backend: 'wasm', wasmBuild: 'threads', threads });
+export async function createOurs(threads, { relaxedSimd = false } = {}) {
+  const dc = await createDeformConv({ backend: 'wasm', wasmBuild: 'threads', threads, relaxedSimd });
   return {
     info: dc.info(),
     /** t: makeTensors() result. Returns the output Float32Array. */

@@ -1,6 +1,8 @@
 // `npm run bench` (after scripts/bench.sh has built everything): the whole benchmark.
 //   1. WebAssembly, one child process per thread count (compare-wasm.mjs): the WASM SIMD peak, then per
-//      shape ours vs onnxruntime-web, checked to agree, timed in alternation;
+//      shape ours vs onnxruntime-web, checked to agree, timed in alternation; then the same in Node.js 26
+//      (compare-relaxed.mjs): both peaks (mul+add, relaxed_madd), ours relaxed vs ours plain vs
+//      onnxruntime-web;
 //   2. native (compare-native.mjs): our native build vs onnxruntime-node, checked, timed;
 //   3. memory and cost curves in a fresh process (memory.mjs);
 //   4. bench/results.json, bench/RESULTS.md (tables), bench/chart.svg, and the README's performance section.
@@ -14,8 +16,8 @@ import { join } from 'node:path';
 
 import { compareNative } from './compare-native.mjs';
 import { ortNodeVersion } from './ort-node.mjs';
-import { BENCH_DIR, ROOT, WORK_DIR } from './paths.mjs';
-import { markdownReport, machineLine, preparedTable, targetsTable, wasmTable } from './report-table.mjs';
+import { BENCH_DIR, NODE26, ROOT, WORK_DIR } from './paths.mjs';
+import { markdownReport, machineLine, preparedTable, relaxedTable, targetsTable, wasmTable } from './report-table.mjs';
 import { svgChart } from './report-svg.mjs';
 import { withBenchSection } from './readme-section.mjs';
 import { MEMORY_SHAPE, SHAPES, flops, isLarge } from './shapes.mjs';
@@ -28,9 +30,9 @@ const reportOnly = args.includes('--report-only');
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const started = Date.now();
 
-function child(script, extra) {
+function child(script, extra, node = process.execPath) {
   const out = join(WORK_DIR, `${script.replace('.mjs', '')}-${extra.join('-')}.json`);
-  execFileSync(process.execPath, [join(BENCH_DIR, script), ...extra.slice(0, 1), out, ...extra.slice(1)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(node, [join(BENCH_DIR, script), ...extra.slice(0, 1), out, ...extra.slice(1)], { stdio: ['ignore', 'inherit', 'inherit'] });
   return JSON.parse(readFileSync(out, 'utf8'));
 }
 
@@ -45,6 +47,8 @@ async function measure() {
 
   log('1/3 WebAssembly: ours vs onnxruntime-web (one process per thread count)');
   const wasm = { 1: child('compare-wasm.mjs', ['1', String(seconds)]), 2: child('compare-wasm.mjs', ['2', String(seconds)]) };
+  log('   relaxed SIMD in Node.js 26: ours relaxed vs ours plain vs onnxruntime-web');
+  const relaxed = { 1: child('compare-relaxed.mjs', ['1', String(seconds)], NODE26), 2: child('compare-relaxed.mjs', ['2', String(seconds)], NODE26) };
   log('2/3 native: ours vs onnxruntime-node');
   const native = await compareNative({ seconds: Math.min(seconds, 1), log: (m) => log(`  [native] ${m}`) });
   log('3/3 memory and cost curves');
@@ -76,6 +80,17 @@ async function measure() {
       const n = native.shapes[i][T];
       entry.native[T] = { ours: withRate(s, n.ours), ortNode: withRate(s, n.ortNode), ratio: n.ortNode.medianMs / n.ours.medianMs, agreement: n.agreement, otherCores: n.otherCores };
     }
+    entry.relaxed = {};
+    for (const T of [1, 2]) {
+      const r = relaxed[T].shapes[i], peak = relaxed[T].peak;
+      entry.relaxed[T] = {
+        relaxed: withRate(s, r.relaxed), plain: withRate(s, r.plain), ortWeb: withRate(s, r.ortWeb), relaxedPrepared: withRate(s, r.relaxedPrepared),
+        speedup: r.speedup, ratio: r.ratio,
+        maddPeakFraction: gflops(s, r.relaxed.medianMs) / peak.madd.total, mulAddPeakFraction: gflops(s, r.relaxed.medianMs) / peak.mulAdd.total,
+        preparedMaddPeakFraction: gflops(s, r.relaxedPrepared.medianMs) / peak.madd.total,
+        agreement: r.agreement, otherCores: r.otherCores, attempts: r.attempts,
+      };
+    }
     entry.speedup = entry.wasm[1].ours.medianMs / entry.wasm[2].ours.medianMs;
     entry.preparedSpeedup = entry.wasm[1].prepared.ours.medianMs / entry.wasm[2].prepared.ours.medianMs;
     return entry;
@@ -88,12 +103,13 @@ async function measure() {
     seconds,
     versions: { ours: pkg.version, wasmSimd: wasm[1].oursInfo.simdInstructions, nativeSimd: native.simd, ortWeb: wasm[1].ortWebVersion, ortNode: ortNodeVersion() },
     peak: { 1: wasm[1].peak, 2: wasm[2].peak },
+    relaxedPeak: { node: relaxed[1].node, 1: relaxed[1].peak, 2: relaxed[2].peak },
     shapes,
     memory: { shape: MEMORY_SHAPE.what, ...memory },
     notes: [],
   };
   results.targets = evaluateTargets(results);
-  const others = shapes.flatMap((s) => [1, 2].flatMap((T) => [s.wasm[T].otherCores, s.wasm[T].prepared.otherCores, s.native[T].otherCores])).filter((x) => x !== null && x !== undefined);
+  const others = shapes.flatMap((s) => [1, 2].flatMap((T) => [s.wasm[T].otherCores, s.wasm[T].prepared.otherCores, s.relaxed[T].otherCores, s.native[T].otherCores])).filter((x) => x !== null && x !== undefined);
   if (others.length) {
     const worst = Math.max(...others);
     results.machine.maxOtherCores = worst;
@@ -130,6 +146,10 @@ if (writeReadme) {
     'Constant weights (a prepared layer, `prepareDeformConv2d`; onnxruntime-web: W and B initializers of the model):',
     '',
     preparedTable(results),
+    '',
+    'Relaxed SIMD (fused multiply-add) in Node.js 26, threaded builds: ours relaxed vs ours plain vs onnxruntime-web, weights passed with every call, and ours relaxed as a prepared layer, in one process; % of the measured `f32x4.relaxed_madd` and `f32x4` mul+add peaks:',
+    '',
+    relaxedTable(results),
   ].join('\n');
   writeFileSync(readmePath, withBenchSection(readFileSync(readmePath, 'utf8'), section));
 }

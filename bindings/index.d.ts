@@ -47,6 +47,17 @@ export interface CreateOptions {
    * (default: 'threads' when threads > 1 and SharedArrayBuffer is usable, else 'simd').
    */
   wasmBuild?: 'auto' | 'threads' | 'simd';
+  /**
+   * Relaxed SIMD: every WebAssembly build also comes in a form whose GEMM micro-kernel uses relaxed SIMD's
+   * fused multiply-add (f32x4.relaxed_madd), faster where the CPU has FMA. Engines that support it: Chromium
+   * 114+, Firefox 145+, Node.js 22+; Safari and Node.js 20 reject such modules.
+   * - 'auto' (default): the relaxed form where the engine validates it (a tiny probe module), else the plain one.
+   * - true: the relaxed form; createDeformConv rejects with an Error where the engine rejects relaxed SIMD.
+   * - false: the plain form everywhere (results identical on every engine and CPU: relaxed_madd may be fused
+   *   or not, depending on the CPU, which changes the last bits).
+   * info().relaxedSimd says which form was loaded.
+   */
+  relaxedSimd?: 'auto' | boolean;
 }
 
 /** The part of a WebGPU GPUDevice this package uses (declared here so that no WebGPU types are needed). */
@@ -72,7 +83,10 @@ export interface Info {
    * without WebAssembly SIMD (wasmBuild 'validate').
    */
   simd: boolean;
-  /** The instruction set of the core's kernels: 'wasm-simd128' ('none' for the validation-only module). */
+  /**
+   * The instruction set of the core's kernels: 'wasm-simd128', 'wasm-relaxed-simd' (the relaxed-SIMD builds),
+   * or 'none' (the validation-only module).
+   */
   simdInstructions: string;
   /** Threads the WebAssembly backend runs, the calling thread included. */
   threads: number;
@@ -81,6 +95,8 @@ export interface Info {
    * its fallback, or 'validate' (the validator alone, no fallback) where WebAssembly SIMD is missing.
    */
   wasmBuild: 'threads' | 'simd' | 'validate';
+  /** The loaded build is the relaxed-SIMD form of wasmBuild (fused multiply-add in the GEMM); see CreateOptions. */
+  relaxedSimd: boolean;
   /**
    * The WebGPU adapter in use (its vendor, architecture, device and description as one string; whether it is a
    * software fallback), or null when WebGPU is not used.

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Builds the WebAssembly modules (four builds of the core, the SIMD-free validator) into dist/wasm/ with Debian's Emscripten (see docs/toolchain.md).
+# Builds the WebAssembly modules (eight builds of the core: threads and simd, plain and relaxed SIMD, for Node.js
+# and the web; and the SIMD-free validator) into dist/wasm/ with Debian's Emscripten (see docs/toolchain.md).
+# The relaxed-SIMD builds end with scripts/finalize-relaxed-simd.mjs, which CMake runs after linking them
+# (docs/relaxed-simd.md: Emscripten 3.1.6's clang 14 and binaryen 108 know only the prototype opcode).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # emcc's acorn optimizer is a Debian node module.

@@ -16,11 +16,26 @@ namespace dcn {
 
 using Arch = xsimd::default_arch;
 
+// Whether the GEMM's multiply-add is one instruction that accumulates in place (kernels/f32_madd.h): in the
+// relaxed-SIMD WebAssembly builds (f32x4.relaxed_madd) and in native builds for a CPU with FMA; not in the
+// plain WebAssembly SIMD builds (a multiply, then an add).
+#if defined(__wasm_relaxed_simd__) || (!defined(__wasm_simd128__) && defined(__FMA__))
+constexpr bool kFusedMultiplyAdd = true;
+#else
+constexpr bool kFusedMultiplyAdd = false;
+#endif
+
 // The GEMM micro-kernel of both passes (kernels/f32_gemm_kblock.h): MR rows x two SIMD vectors. The row
-// count follows the register file: WebAssembly SIMD (4 lanes) has 16 xmm registers in x86 engines and no fused multiply-add, so
-// 4 rows (8 accumulators) is the most that stays in registers; AVX2 (8 lanes, 16 ymm registers, FMA) takes 6;
-// AVX-512 (16 lanes, 32 zmm registers) 8.
-constexpr size_t kGemmMR = xsimd::batch<float, Arch>::size == 4 ? 4 : xsimd::batch<float, Arch>::size == 8 ? 6 : 8;
+// count follows the register file and the multiply-add. WebAssembly SIMD (4 lanes) gets 15 allocatable xmm
+// registers from V8 on x86. Without fused multiply-add every product needs a temporary, so 4 rows (8
+// accumulators) is the most that stays in registers. With relaxed SIMD's (vfmadd231ps accumulates in place)
+// 6 rows fit exactly: 12 accumulators, 2 vectors of B and the splat of A, no spill in the loop (read with
+// node --print-wasm-code), and 12 independent chains where the FMA units' latency x throughput (4 x 2 on
+// current x86) needs 8; measured against 4 and 5 rows in bench/NOTES.md. AVX2 (8 lanes, 16 ymm registers,
+// FMA) takes 6 rows; AVX-512 (16 lanes, 32 zmm registers) 8.
+constexpr size_t kGemmMR = xsimd::batch<float, Arch>::size == 4 ? (kFusedMultiplyAdd ? 6 : 4)
+                           : xsimd::batch<float, Arch>::size == 8 ? 6
+                                                                   : 8;
 constexpr size_t kGemmNR = kernels::gemm_kblock_nr<Arch>();
 
 // Name of the instruction set, as info() reports it ("sse4.1" means WebAssembly SIMD in the WASM builds).

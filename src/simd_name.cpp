@@ -4,7 +4,9 @@
 namespace dcn {
 
 const char* simd_name() {
-#ifdef __wasm_simd128__
+#if defined(__wasm_relaxed_simd__)
+  return "wasm-relaxed-simd";  // WebAssembly SIMD with relaxed SIMD's fused multiply-add (kernels/f32_madd.h)
+#elif defined(__wasm_simd128__)
   return "wasm-simd128";
 #else
   return arch_name();

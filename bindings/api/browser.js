@@ -1,8 +1,9 @@
 // Browser entry point (bundled to dist/browser.mjs). Loads the ES-module Emscripten builds from dist/wasm/:
-// the threaded one when the page is cross-origin isolated (SharedArrayBuffer usable), else the SIMD-only one.
+// the threaded one when the page is cross-origin isolated (SharedArrayBuffer usable), else the SIMD-only one,
+// each in its relaxed-SIMD form where the browser validates relaxed SIMD (Chromium, Firefox; not Safari).
 // Works in pages and in Web Workers, served as is or through a bundler.
 import { createDeformConvOn, DeformConv, VERSION } from './deform-conv.js';
-import { wasmSimdSupported } from './feature-detect.js';
+import { wasmRelaxedSimdSupported, wasmSimdSupported } from './feature-detect.js';
 import { layouts } from './layouts.js';
 
 // One literal import() per build, kept as is in dist/browser.mjs (scripts/build-js.mjs marks ./wasm/ external):
@@ -11,6 +12,9 @@ import { layouts } from './layouts.js';
 const WEB_BUILDS = {
   threads: () => import('./wasm/deformconv-threads-web.mjs'),
   simd: () => import('./wasm/deformconv-simd-web.mjs'),
+  // The same with relaxed SIMD's fused multiply-add, where the engine validates it (Chromium, Firefox).
+  'threads-relaxed': () => import('./wasm/deformconv-threads-relaxed-web.mjs'),
+  'simd-relaxed': () => import('./wasm/deformconv-simd-relaxed-web.mjs'),
   // The validator alone, without SIMD: for the WebGPU backend on an engine without WebAssembly SIMD.
   validate: () => import('./wasm/deformconv-validate-web.mjs'),
 };
@@ -20,6 +24,7 @@ const platform = {
   defaultThreads: () => (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1,
   threadsUsable: () => typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true,
   simdSupported: wasmSimdSupported,
+  relaxedSimdSupported: wasmRelaxedSimdSupported,
   warn: (message) => {
     if (!warned) console.warn(message);
     warned = true;

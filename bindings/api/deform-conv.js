@@ -9,7 +9,7 @@ import { GpuFailure, WebGpuBackend } from '../webgpu/backend.js';
 
 export const VERSION = '0.1.0';
 
-const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild'];
+const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild', 'relaxedSimd'];
 const INIT_TIMEOUT_MS = 30000;
 
 function withTimeout(promise, ms, what) {
@@ -38,6 +38,10 @@ function checkCreateOptions(options) {
   if (!['auto', 'threads', 'simd'].includes(wasmBuild)) {
     throw new (typeof wasmBuild === 'string' ? RangeError : TypeError)(`wasmBuild must be 'auto', 'threads' or 'simd', got ${describe(wasmBuild)}`);
   }
+  const relaxedSimd = options.relaxedSimd === undefined ? 'auto' : options.relaxedSimd;
+  if (relaxedSimd !== 'auto' && relaxedSimd !== true && relaxedSimd !== false) {
+    throw new (typeof relaxedSimd === 'string' ? RangeError : TypeError)(`relaxedSimd must be 'auto', true or false, got ${describe(relaxedSimd)}`);
+  }
   if (options.threads !== undefined) {
     if (typeof options.threads !== 'number') throw new TypeError(`threads must be a number, got ${describe(options.threads)}`);
     if (!Number.isInteger(options.threads) || options.threads < 1 || options.threads > 256) {
@@ -47,7 +51,7 @@ function checkCreateOptions(options) {
   if (options.gpu !== undefined && options.gpu !== null && (typeof options.gpu !== 'object' || typeof options.gpu.requestAdapter !== 'function')) {
     throw new TypeError(`gpu must be a GPU object with requestAdapter() (navigator.gpu, or create([]) of the npm package 'webgpu'), got ${describe(options.gpu)}`);
   }
-  return { backend, wasmBuild, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu };
+  return { backend, wasmBuild, relaxedSimd, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu };
 }
 
 export async function createDeformConvOn(platform, options) {
@@ -67,13 +71,15 @@ export async function createDeformConvOn(platform, options) {
  *   not used.
  * Without WebAssembly SIMD no WebAssembly build can run the operation: 'auto' then takes WebGPU on any
  * adapter, and a WebGPU instance loads the validation-only module (no SIMD, no kernels, no fallback).
+ * relaxedSimd true on an engine without relaxed SIMD rejects before anything loads.
  */
 async function chooseBackends(platform, o) {
   const simd = platform.simdSupported();
+  if (o.relaxedSimd === true && !platform.relaxedSimdSupported()) throw new Error(NO_RELAXED_SIMD);
   const threadsWanted = o.threads === undefined ? platform.defaultThreads() : o.threads;
   const threadedWasm = simd && threadsWanted > 1 && platform.threadsUsable() && o.wasmBuild !== 'simd';
   if (o.backend === 'wasm' || (o.backend === 'auto' && threadedWasm)) {
-    return { wasm: await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted), gpu: null, fallbackReason: null };
+    return { wasm: await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted, o.relaxedSimd), gpu: null, fallbackReason: null };
   }
   let gpu = null, fallbackReason = null;
   try {
@@ -87,8 +93,8 @@ async function chooseBackends(platform, o) {
     fallbackReason = `WebGPU not used: ${e.message}`;
   }
   try {
-    const wasm = !gpu ? await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted)
-      : await loadWasm(platform, simd ? 'simd' : 'validate', 1, 1);
+    const wasm = !gpu ? await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted, o.relaxedSimd)
+      : await loadWasm(platform, simd ? 'simd' : 'validate', 1, 1, o.relaxedSimd);
     return { wasm, gpu, fallbackReason };
   } catch (e) {
     if (gpu) gpu.dispose();
@@ -99,8 +105,15 @@ async function chooseBackends(platform, o) {
 const NO_SIMD = 'this JavaScript engine does not support WebAssembly SIMD (fixed-width SIMD, 2021), which the ' +
   'WebAssembly backend of deformconv-wasm needs';
 
-/** wasmBuild: 'auto' | 'threads' | 'simd', or 'validate' (the validator alone, without SIMD). */
-async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted) {
+const NO_RELAXED_SIMD = "relaxedSimd: true needs WebAssembly relaxed SIMD (f32x4.relaxed_madd; Chromium 114+, " +
+  "Firefox 145+, Node.js 22+), which this JavaScript engine rejects; use relaxedSimd: 'auto' (the default) or false";
+
+/**
+ * The build to load, and the file it is in. wasmBuild: 'auto' | 'threads' | 'simd', or 'validate' (the
+ * validator alone, without SIMD). Each SIMD build also comes with relaxed SIMD (file '<build>-relaxed'),
+ * loaded when relaxedSimd is true, or 'auto' and the engine validates relaxed SIMD.
+ */
+async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted, relaxedSimd) {
   if (wasmBuild !== 'validate' && !platform.simdSupported()) throw new Error(NO_SIMD);
   let build = wasmBuild;
   if (build === 'auto') build = threadsWanted > 1 && platform.threadsUsable() ? 'threads' : 'simd';
@@ -116,7 +129,9 @@ async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted) {
   // The threaded module starts its worker pool before it resolves; Emscripten 3.1.6 never resolves with a
   // pool of 0, so a 1-thread instance of the threaded build keeps one idle worker.
   const pool = build === 'threads' ? Math.max(1, threads - 1) : 0;
-  const module = await withTimeout(platform.loadModule(build, pool), INIT_TIMEOUT_MS, `loading the ${build} WebAssembly module`);
+  const relaxed = build !== 'validate' && (relaxedSimd === true || (relaxedSimd === 'auto' && platform.relaxedSimdSupported()));
+  const file = relaxed ? `${build}-relaxed` : build;
+  const module = await withTimeout(platform.loadModule(file, pool), INIT_TIMEOUT_MS, `loading the ${file} WebAssembly module`);
   return new WasmBackend(module, build, threads);
 }
 
@@ -145,6 +160,7 @@ export class DeformConv {
       simdInstructions: wasm.simd,
       threads: wasm.threads,
       wasmBuild: wasm.build,
+      relaxedSimd: wasm.relaxedSimd,
       webgpu: this._gpu ? this._gpu.info() : null,
       fallbackReason: this._fallbackReason,
     };

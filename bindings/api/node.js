@@ -2,7 +2,7 @@
 // Loads the CommonJS Emscripten modules from dist/wasm/ and hands them the .wasm bytes directly:
 // Emscripten 3.1.6 would otherwise try fetch() on a file path in Node 20 and fail.
 import { createDeformConvOn, DeformConv, VERSION } from './deform-conv.js';
-import { wasmSimdSupported } from './feature-detect.js';
+import { wasmRelaxedSimdSupported, wasmSimdSupported } from './feature-detect.js';
 import { layouts } from './layouts.js';
 
 const fs = require('fs');
@@ -14,6 +14,7 @@ const platform = {
   defaultThreads: () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length) || 1,
   threadsUsable: () => typeof SharedArrayBuffer === 'function',
   simdSupported: wasmSimdSupported,
+  relaxedSimdSupported: wasmRelaxedSimdSupported,
   warn: (message) => {
     if (!warned) console.warn(message);
     warned = true;

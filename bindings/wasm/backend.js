@@ -15,6 +15,9 @@ const STAGING_FLOATS = 1 << 18;
 // headroom, running out of memory is always one of the checked failures (an Error), never an abort.
 const HEADROOM_BYTES = 256 * 1024;
 
+// What the core of a relaxed-SIMD build calls its instruction set (src/simd_name.cpp).
+const RELAXED_SIMD_NAME = 'wasm-relaxed-simd';
+
 function errorFrom(answer) {
   const Kind = answer.errorKind === 'TypeError' ? TypeError : answer.errorKind === 'RangeError' ? RangeError : Error;
   return new Kind(answer.message);
@@ -248,7 +251,8 @@ export class WasmBackend {
   }
 
   info() {
-    return { simd: this.module.simdName(), threads: this.threads, build: this.build };
+    const simd = this.module.simdName();
+    return { simd, relaxedSimd: simd === RELAXED_SIMD_NAME, threads: this.threads, build: this.build };
   }
 
   /** { heapBytes, allocatedBytes }: the size of the WebAssembly heap and the bytes malloc has handed out. */

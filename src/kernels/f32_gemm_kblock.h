@@ -10,12 +10,14 @@
 // copies of a valid row (their results are not stored), so the inner loop has no branch. Pure: no
 // allocation, no threads.
 //
-// Why MR x 2 vectors and not more: WebAssembly SIMD has no fused multiply-add, so every k costs MR loads and
-// splats of A, 2 loads of B, 2*MR multiplies and 2*MR adds, and x86 engines give WebAssembly 15 allocatable
-// xmm registers. V8 loads all MR splats of a k before their arithmetic when this loop shares its function
-// with the initialisation and the partial store, so 4 x 8 (8 accumulators, 4 splats, 2 B vectors, a
+// Why MR x 2 vectors and not more: plain WebAssembly SIMD has no fused multiply-add, so every k costs MR
+// loads and splats of A, 2 loads of B, 2*MR multiplies and 2*MR adds, and x86 engines give WebAssembly 15
+// allocatable xmm registers. V8 loads all MR splats of a k before their arithmetic when this loop shares its
+// function with the initialisation and the partial store, so 4 x 8 (8 accumulators, 4 splats, 2 B vectors, a
 // product) is the largest tile without spills; it runs at about 95% of the measured WASM SIMD peak inside
-// the forward pass (bench/NOTES.md, where a 5 x 8 tile in a function of its own is also measured).
+// the forward pass (bench/NOTES.md, where a 5 x 8 tile in a function of its own is also measured). The
+// relaxed-SIMD builds multiply-add in place (kernels/f32_madd.h), which frees the products' registers: they
+// run 6 x 8 (arch.h says why).
 // Used by both passes: the forward's columns x weights, and the backward's d_col and grad_weight.
 #pragma once
 
@@ -24,6 +26,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "kernels/f32_madd.h"
 #include "kernels/f32_store_tile.h"
 
 namespace dcn::kernels {
@@ -70,8 +73,8 @@ inline void f32_gemm_kblock(size_t mr, size_t nc, size_t kc, const float* a, con
     const Batch vb1 = Batch::load_unaligned(b + kLanes);
     for (size_t r = 0; r < MR; ++r) {
       const Batch va(a[r]);
-      vacc[r][0] = xsimd::fma(va, vb0, vacc[r][0]);
-      vacc[r][1] = xsimd::fma(va, vb1, vacc[r][1]);
+      vacc[r][0] = f32_madd<Arch>(va, vb0, vacc[r][0]);
+      vacc[r][1] = f32_madd<Arch>(va, vb1, vacc[r][1]);
     }
   }
 

@@ -133,13 +133,27 @@ function randomCase(rand, { maxChannels = 8, maxSize = 9 } = {}) {
   };
 }
 
-/** The two WebAssembly builds as [name, createDeformConv options], for describe.each. */
+// Whether this engine takes the relaxed-SIMD builds: Node.js 22+ does; Node.js 20, which runs npm test, does
+// not, and there tests/js/relaxed-simd-node.test.js runs them in Node.js 26 instead.
+const RELAXED_SIMD_HERE = WebAssembly.validate(fs.readFileSync(path.join(ROOT, 'dist', 'wasm', 'deformconv-simd-relaxed-node.wasm')));
+
+/**
+ * The WebAssembly builds as [name, createDeformConv options], for describe.each: the plain threaded and
+ * single-threaded builds, and their relaxed-SIMD forms where this engine takes them.
+ */
 const WASM_BUILDS = [
-  ['threads', { wasmBuild: 'threads', threads: 2 }],
-  ['simd', { wasmBuild: 'simd' }],
+  ['threads', { wasmBuild: 'threads', threads: 2, relaxedSimd: false }],
+  ['simd', { wasmBuild: 'simd', relaxedSimd: false }],
+  ...(RELAXED_SIMD_HERE ? [
+    ['threads-relaxed', { wasmBuild: 'threads', threads: 2, relaxedSimd: true }],
+    ['simd-relaxed', { wasmBuild: 'simd', relaxedSimd: true }],
+  ] : []),
 ];
 
+/** The WASM_BUILDS name of the build an instance loaded (from its info()). */
+const buildName = (info) => `${info.wasmBuild}${info.relaxedSimd ? '-relaxed' : ''}`;
+
 module.exports = {
-  ROOT, WASM_BUILDS, GOLDEN_DIR, api, FORWARD_TOLERANCE, GRADIENT_TOLERANCE, goldenCases, torchvisionArgs, mindsporeArgs,
+  ROOT, WASM_BUILDS, RELAXED_SIMD_HERE, buildName, GOLDEN_DIR, api, FORWARD_TOLERANCE, GRADIENT_TOLERANCE, goldenCases, torchvisionArgs, mindsporeArgs,
   expectClose, toNHWC, fromNHWC, random, randomTensor, referenceForward, randomCase,
 };

@@ -377,6 +377,8 @@ const ENTRY_POINTS = [
       optionsSlot([0], 'createDeformConv', { unknownKeys: ['thread', 'Threads', 'build', 'simd', 'device', 'backends'] }),
       enumSlot([0, 'backend'], 'backend', { badStrings: ['cuda', '', 'WASM', 'gpu', 'webgl'], badKinds: [null, 5, {}, true, ['wasm']] }),
       enumSlot([0, 'wasmBuild'], 'wasmBuild', { badStrings: ['fast', '', 'SIMD', 'thread', 'wasm'], badKinds: [null, 1, {}, false, ['simd']] }),
+      // true and false are valid values of relaxedSimd; the strings 'true' and 'false' are not.
+      enumSlot([0, 'relaxedSimd'], 'relaxedSimd', { badStrings: ['yes', '', 'AUTO', 'true', 'relaxed'], badKinds: [null, 1, 0, {}, ['auto']] }),
       intSlot([0, 'threads'], 'threads', { invalid: [() => 257, () => 1000, () => 2 ** 30] }),
     ],
     relations: [],

@@ -54,11 +54,12 @@ afterAll(async () => {
 test('npm pack ships the built WASM, JS, types, README and licence, and nothing else heavy', () => {
   const files = pack.files.map((f) => f.path);
   const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.cjs', 'dist/index.mjs', 'dist/browser.mjs', 'dist/index.d.ts'];
-  for (const build of ['threads', 'simd']) {
+  for (const build of ['threads', 'simd', 'threads-relaxed', 'simd-relaxed']) {
     required.push(`dist/wasm/deformconv-${build}-node.cjs`, `dist/wasm/deformconv-${build}-node.wasm`,
       `dist/wasm/deformconv-${build}-web.mjs`, `dist/wasm/deformconv-${build}-web.wasm`);
   }
-  required.push('dist/wasm/deformconv-threads-node.worker.js', 'dist/wasm/deformconv-threads-web.worker.js');
+  required.push('dist/wasm/deformconv-threads-node.worker.js', 'dist/wasm/deformconv-threads-web.worker.js',
+    'dist/wasm/deformconv-threads-relaxed-node.worker.js', 'dist/wasm/deformconv-threads-relaxed-web.worker.js');
   expect(files).toEqual(expect.arrayContaining(required));
   const extra = files.filter((f) => !['package.json', 'README.md', 'LICENSE'].includes(f) && !f.startsWith('dist/'));
   expect(extra).toEqual([]);
@@ -127,9 +128,11 @@ describe('pages bundled by Vite 7', () => {
 
   test('the bundle carries the .wasm files and the pthread worker as assets', () => {
     const assets = fs.readdirSync(path.join(app, 'vite-page', 'dist', 'assets'));
-    // The threaded and SIMD-only builds, and the SIMD-free validator the WebGPU backend uses without SIMD.
-    expect(assets.filter((f) => f.endsWith('.wasm')).length).toBe(3);
+    // The threaded and SIMD-only builds, each plain and with relaxed SIMD, and the SIMD-free validator the
+    // WebGPU backend uses without SIMD.
+    expect(assets.filter((f) => f.endsWith('.wasm')).length).toBe(5);
     expect(assets.some((f) => f.startsWith('deformconv-threads-web.worker'))).toBe(true);
+    expect(assets.some((f) => f.startsWith('deformconv-threads-relaxed-web.worker'))).toBe(true);
   });
 
   test('with Vite\'s defaults, the page runs the operation in Chromium: threaded build when isolated', async () => {
@@ -137,6 +140,7 @@ describe('pages bundled by Vite 7', () => {
     expect(result.error).toBeUndefined();
     expect(result.isolated).toBe(true);
     expect(result.info.wasmBuild).toBe('threads');
+    expect(result.info.relaxedSimd).toBe(true); // Chromium takes relaxed SIMD: the bundle carries that build too
     expect(result.info.threads).toBeGreaterThan(1);
     expectCaseResult(result, 'Vite page');
   });
@@ -145,7 +149,7 @@ describe('pages bundled by Vite 7', () => {
     const result = await openBundle('vite-page', false);
     expect(result.error).toBeUndefined();
     expect(result.isolated).toBe(false);
-    expect(result.info).toMatchObject({ wasmBuild: 'simd', threads: 1 });
+    expect(result.info).toMatchObject({ wasmBuild: 'simd', relaxedSimd: true, threads: 1 });
     expectCaseResult(result, 'Vite page (not isolated)');
   });
 

@@ -6,6 +6,11 @@ const dc: DeformConv = await createDeformConv({ backend: 'wasm', threads: 2, was
 const info: Info = dc.info();
 const build: 'threads' | 'simd' | 'validate' = info.wasmBuild;
 const threads: number = info.threads;
+const relaxed: boolean = info.relaxedSimd;
+const plainEverywhere: DeformConv = await createDeformConv({ relaxedSimd: false });
+const relaxedOrError: DeformConv = await createDeformConv({ relaxedSimd: true, wasmBuild: 'simd' });
+// @ts-expect-error relaxedSimd is 'auto' or a boolean
+await createDeformConv({ relaxedSimd: 'yes' });
 
 const zeros = (...shape: number[]): Tensor => ({ data: new Float32Array(shape.reduce((a, b) => a * b)), shape });
 const input = zeros(1, 4, 8, 8), weight = zeros(6, 4, 3, 3), offset = zeros(1, 18, 8, 8), mask = zeros(1, 9, 8, 8);
