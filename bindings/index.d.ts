@@ -21,6 +21,10 @@ export interface CreateOptions {
    * - 'webgpu': WebGPU on any adapter (software ones included) or on `gpuDevice`; rejects with an Error when
    *   there is none, and a call rejects with an Error when WebGPU fails.
    * Both backends validate arguments with the same core, so they reject the same inputs with the same errors.
+   * One limit belongs to WebAssembly alone: a call that runs there (every call of a 'wasm' instance, and a
+   * WebGPU call that falls back) must fit its 4 GiB of memory, tensors, results and workspace together
+   * (RangeError before anything is allocated; an Error for a fallback that does not fit). A call on WebGPU is
+   * split to fit the device's buffers instead.
    */
   backend?: 'auto' | 'wasm' | 'webgpu';
   /**

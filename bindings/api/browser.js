@@ -1,7 +1,8 @@
 // Browser entry point (bundled to dist/browser.mjs). Loads the ES-module Emscripten builds from dist/wasm/:
 // the threaded one when the page is cross-origin isolated (SharedArrayBuffer usable), else the SIMD-only one.
 // Works in pages and in Web Workers, served as is or through a bundler.
-import { createDeformConvOn, DeformConv, VERSION } from './deform-conv.js';
+import { createDeformConvOn } from './backend-choice.js';
+import { DeformConv, VERSION } from './deform-conv.js';
 import { wasmSimdSupported } from './feature-detect.js';
 import { layouts } from './layouts.js';
 
@@ -17,7 +18,7 @@ const WEB_BUILDS = {
 
 let warned = false;
 const platform = {
-  defaultThreads: () => (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1,
+  logicalCores: () => (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1,
   threadsUsable: () => typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true,
   simdSupported: wasmSimdSupported,
   warn: (message) => {

@@ -11,7 +11,7 @@
 // Read-backs: the offset/mask gradients after each chunk (a later chunk of channels adds its partial sums on
 // the CPU), grad_input after the last chunk of pixels of its (images, channels), grad_weight and grad_bias at
 // the end; without splitting, that is one read-back for everything.
-import { activation, addSlice, packSlice, planChunks, ranges, unpackSlice } from './chunks.js';
+import { activation, addSlice, newFloats, packSlice, planChunks, ranges, unpackSlice } from './chunks.js';
 import { convFor, problemOf } from './problem.js';
 
 const FLOAT = 4, PLAN_ENTRY = 32, WORKGROUP = 64, SCAN_BLOCK = 512;
@@ -47,11 +47,11 @@ export async function backwardOnGpu(ctx, tensors, params) {
   const offset = activation(tensors.offset.data, N, pb.offsetChannels, P, pb.nhwc);
   const mask = pb.separateMask ? activation(tensors.mask.data, N, pb.maskChannels, P, pb.nhwc) : null;
   const gradOutput = activation(tensors.gradOutput.data, N, Co, P, pb.nhwc);
-  const gradInput = activation(new Float32Array(N * C * HW), N, C, HW, pb.nhwc);
-  const gradOffset = activation(new Float32Array(N * pb.offsetChannels * P), N, pb.offsetChannels, P, pb.nhwc);
-  const gradMask = mask ? activation(new Float32Array(N * pb.maskChannels * P), N, pb.maskChannels, P, pb.nhwc) : null;
-  const gradWeight = new Float32Array(weightElements);
-  const gradBias = pb.hasBias ? new Float32Array(Co) : null;
+  const gradInput = activation(newFloats(N * C * HW, 'the input gradient'), N, C, HW, pb.nhwc);
+  const gradOffset = activation(newFloats(N * pb.offsetChannels * P, 'the offset gradient'), N, pb.offsetChannels, P, pb.nhwc);
+  const gradMask = mask ? activation(newFloats(N * pb.maskChannels * P, 'the mask gradient'), N, pb.maskChannels, P, pb.nhwc) : null;
+  const gradWeight = newFloats(weightElements, 'the weight gradient');
+  const gradBias = pb.hasBias ? newFloats(Co, 'the bias gradient') : null;
 
   const rowsPerGroup = pb.inPerGroup * K;
   const columnTile = columnTiles(rowsPerGroup, pb.outPerGroup), weightTile = gradWeightTiles(rowsPerGroup, pb.outPerGroup);

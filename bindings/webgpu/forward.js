@@ -7,7 +7,7 @@
 // Nothing is converted on the CPU: NHWC and MindSpore's offsets are read in place through Conv's strides and
 // channel rule. Without splitting, a call is one upload per tensor, one submit and one read-back; a prepared
 // layer's weight and bias stay on the device after its first call (context.js, ResidentBuffers).
-import { activation, packSlice, planChunks, ranges, unpackSlice } from './chunks.js';
+import { activation, newFloats, packSlice, planChunks, ranges, unpackSlice } from './chunks.js';
 import { convFor, problemOf } from './problem.js';
 
 const FLOAT = 4, PLAN_ENTRY = 32, PLAN_WORKGROUP = 64;
@@ -34,7 +34,7 @@ export async function forwardOnGpu(ctx, tensors, params, given = null) {
   const input = activation(tensors.input.data, N, C, pb.inPixels, pb.nhwc);
   const offset = activation(tensors.offset.data, N, pb.offsetChannels, P, pb.nhwc);
   const mask = pb.separateMask ? activation(tensors.mask.data, N, pb.maskChannels, P, pb.nhwc) : null;
-  const output = activation(new Float32Array(N * Co * P), N, Co, P, pb.nhwc);
+  const output = activation(newFloats(N * Co * P, 'the output'), N, Co, P, pb.nhwc);
 
   const tiles = forwardTiles(pb.outPerGroup);
   const tileP = tiles.TP * 4, tileCo = tiles.TC * 4;

@@ -1,0 +1,126 @@
+// createDeformConv(): checks its options, decides which backends run the calls, loads them, and returns the
+// DeformConv instance. Platform differences (how a module file is found and loaded, how many cores there are,
+// whether threads can run) come in through `platform`, from node.js or browser.js:
+//   { logicalCores(), threadsUsable(), simdSupported(), warn(message), loadModule(build, pthreadPoolSize) }
+import { DeformConv } from './deform-conv.js';
+import { describe } from './tensors.js';
+import { WasmBackend } from '../wasm/backend.js';
+import { GpuFailure, WebGpuBackend } from '../webgpu/backend.js';
+
+const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild'];
+const INIT_TIMEOUT_MS = 30000;
+
+function checkCreateOptions(options) {
+  if (options === undefined || options === null) options = {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`createDeformConv options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!CREATE_OPTIONS.includes(key)) {
+      throw new TypeError(`createDeformConv has an unknown option '${key}'; the options are ${CREATE_OPTIONS.join(', ')}`);
+    }
+  }
+  const backend = options.backend === undefined ? 'auto' : options.backend;
+  if (!['auto', 'wasm', 'webgpu'].includes(backend)) {
+    throw new (typeof backend === 'string' ? RangeError : TypeError)(`backend must be 'auto', 'wasm' or 'webgpu', got ${describe(backend)}`);
+  }
+  const wasmBuild = options.wasmBuild === undefined ? 'auto' : options.wasmBuild;
+  if (!['auto', 'threads', 'simd'].includes(wasmBuild)) {
+    throw new (typeof wasmBuild === 'string' ? RangeError : TypeError)(`wasmBuild must be 'auto', 'threads' or 'simd', got ${describe(wasmBuild)}`);
+  }
+  if (options.threads !== undefined) {
+    if (typeof options.threads !== 'number') throw new TypeError(`threads must be a number, got ${describe(options.threads)}`);
+    if (!Number.isInteger(options.threads) || options.threads < 1 || options.threads > 256) {
+      throw new RangeError(`threads must be an integer between 1 and 256, got ${options.threads}`);
+    }
+  }
+  if (options.gpu !== undefined && options.gpu !== null && (typeof options.gpu !== 'object' || typeof options.gpu.requestAdapter !== 'function')) {
+    throw new TypeError(`gpu must be a GPU object with requestAdapter() (navigator.gpu, or create([]) of the npm package 'webgpu'), got ${describe(options.gpu)}`);
+  }
+  return { backend, wasmBuild, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu };
+}
+
+export async function createDeformConvOn(platform, options) {
+  const o = checkCreateOptions(options);
+  return new DeformConv(await chooseBackends(platform, o), o.backend);
+}
+
+/**
+ * The one place that decides what runs the calls ({ wasm, gpu, fallbackReason }):
+ * - 'wasm': the WebAssembly module (threaded when threads > 1 and SharedArrayBuffer is usable).
+ * - 'webgpu': a WebGPU device (the caller's gpuDevice, or one from any adapter, software ones included); the
+ *   SIMD-only WebAssembly module is loaded beside it for validation (the core's validator, so both backends
+ *   reject the same inputs with the same messages) and as the fallback. No device: reject.
+ * - 'auto': threaded WebAssembly when it can run (threads > 1 and SharedArrayBuffer usable: Node.js, or a
+ *   cross-origin isolated page); otherwise WebGPU on a hardware adapter (not a fallback/software one), or on
+ *   the caller's gpuDevice; otherwise single-threaded WebAssembly, with fallbackReason saying why WebGPU was
+ *   not used.
+ * Without WebAssembly SIMD no WebAssembly build can run the operation: 'auto' then takes WebGPU on any
+ * adapter, and a WebGPU instance loads the validation-only module (no SIMD, no kernels, no fallback).
+ */
+async function chooseBackends(platform, o) {
+  const simd = platform.simdSupported();
+  const threadsWanted = o.threads === undefined ? platform.logicalCores() : o.threads;
+  const threadedWasm = simd && threadsWanted > 1 && platform.threadsUsable() && o.wasmBuild !== 'simd';
+  if (o.backend === 'wasm' || (o.backend === 'auto' && threadedWasm)) {
+    return { wasm: await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted), gpu: null, fallbackReason: null };
+  }
+  let gpu = null, fallbackReason = null;
+  try {
+    gpu = await WebGpuBackend.open({
+      gpu: o.gpu, gpuDevice: o.gpuDevice, allowFallbackAdapter: o.backend === 'webgpu' || !simd,
+    });
+  } catch (e) {
+    if (!(e instanceof GpuFailure)) throw e;
+    if (o.backend === 'webgpu') throw new Error(`backend 'webgpu' is not available: ${e.message}`);
+    if (!simd) throw new Error(`${NO_SIMD}, and WebGPU is not available either: ${e.message}`);
+    fallbackReason = `WebGPU not used: ${e.message}`;
+  }
+  try {
+    const wasm = !gpu ? await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted)
+      : await loadWasm(platform, simd ? 'simd' : 'validate', 1, 1);
+    return { wasm, gpu, fallbackReason };
+  } catch (e) {
+    if (gpu) gpu.dispose();
+    throw e;
+  }
+}
+
+const NO_SIMD = 'this JavaScript engine does not support WebAssembly SIMD (fixed-width SIMD, 2021), which the ' +
+  'WebAssembly backend of deformconv-wasm needs';
+
+/**
+ * Which WebAssembly build to load for wasmBuild 'auto' | 'threads' | 'simd' | 'validate' (the validator alone,
+ * without SIMD): 'threads', 'simd' or 'validate'. Throws when the asked build cannot run here.
+ */
+function chooseWasmBuild(platform, wasmBuild, threadsWanted) {
+  if (wasmBuild !== 'validate' && !platform.simdSupported()) throw new Error(NO_SIMD);
+  const build = wasmBuild === 'auto' ? (threadsWanted > 1 && platform.threadsUsable() ? 'threads' : 'simd') : wasmBuild;
+  if (build === 'threads' && !platform.threadsUsable()) {
+    throw new Error("wasmBuild 'threads' needs SharedArrayBuffer: serve the page cross-origin isolated " +
+      '(Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)');
+  }
+  return build;
+}
+
+async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted) {
+  const build = chooseWasmBuild(platform, wasmBuild, threadsWanted);
+  if (build === 'simd' && threadsAsked > 1 && wasmBuild === 'auto') {
+    platform.warn(`deformconv-wasm: ${threadsAsked} threads were asked for, but this page is not cross-origin isolated ` +
+      '(no SharedArrayBuffer), so the single-threaded SIMD build runs.');
+  }
+  const threads = build === 'threads' ? threadsWanted : 1;
+  // The threaded module starts its worker pool before it resolves; Emscripten 3.1.6 never resolves with a
+  // pool of 0, so a 1-thread instance of the threaded build keeps one idle worker.
+  const pool = build === 'threads' ? Math.max(1, threads - 1) : 0;
+  const module = await withTimeout(platform.loadModule(build, pool), INIT_TIMEOUT_MS, `loading the ${build} WebAssembly module`);
+  return new WasmBackend(module, build, threads);
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
