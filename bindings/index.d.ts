@@ -37,7 +37,8 @@ export interface CreateOptions {
   /**
    * A GPUDevice to run on, shared with other libraries (onnxruntime-web, TensorFlow.js). The instance never
    * destroys it; dispose() frees only its own buffers. With 'auto' it is used whenever threaded WebAssembly
-   * cannot run, software adapter or not (you chose it).
+   * cannot run, software adapter or not (you chose it). Checked whatever backend is chosen: anything but a
+   * GPUDevice rejects createDeformConv() with a TypeError.
    */
   gpuDevice?: GPUDeviceLike;
   /**

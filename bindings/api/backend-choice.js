@@ -10,6 +10,12 @@ import { GpuFailure, WebGpuBackend } from '../webgpu/backend.js';
 const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild'];
 const INIT_TIMEOUT_MS = 30000;
 
+/** True for what a GPUDevice (from adapter.requestDevice()) must offer this package. */
+function isGpuDevice(value) {
+  return typeof value === 'object' && value !== null && typeof value.createBuffer === 'function' &&
+    typeof value.queue === 'object' && value.queue !== null && typeof value.createComputePipelineAsync === 'function';
+}
+
 function checkCreateOptions(options) {
   if (options === undefined || options === null) options = {};
   if (typeof options !== 'object' || Array.isArray(options)) {
@@ -36,6 +42,11 @@ function checkCreateOptions(options) {
   }
   if (options.gpu !== undefined && options.gpu !== null && (typeof options.gpu !== 'object' || typeof options.gpu.requestAdapter !== 'function')) {
     throw new TypeError(`gpu must be a GPU object with requestAdapter() (navigator.gpu, or create([]) of the npm package 'webgpu'), got ${describe(options.gpu)}`);
+  }
+  // Checked whatever backend wins the choice: a wrong device must not pass unnoticed because threaded
+  // WebAssembly was chosen this time.
+  if (options.gpuDevice !== undefined && options.gpuDevice !== null && !isGpuDevice(options.gpuDevice)) {
+    throw new TypeError(`gpuDevice must be a GPUDevice (from adapter.requestDevice()), got ${describe(options.gpuDevice)}`);
   }
   return { backend, wasmBuild, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu };
 }
