@@ -28,8 +28,10 @@ export interface CreateOptions {
    */
   backend?: 'auto' | 'wasm' | 'webgpu';
   /**
-   * Threads for the WebAssembly backend, the calling thread included. Default: logical cores
-   * (os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers). More than 1 needs
+   * Threads for the WebAssembly backend, the calling thread included, 1 to 256. Default: logical cores
+   * (os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers), at most 8: every worker
+   * spins for up to 2 ms after each step of a call, starts with the instance and has its own workspace in the
+   * 4 GiB heap, so a many-core machine should choose more explicitly (README, Performance). More than 1 needs
    * SharedArrayBuffer: always in Node, only on cross-origin isolated pages in browsers. A WebGPU instance runs
    * WebAssembly (validation, fallback) on one thread.
    */

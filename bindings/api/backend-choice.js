@@ -10,6 +10,27 @@ import { GpuFailure, WebGpuBackend } from '../webgpu/backend.js';
 const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild'];
 const INIT_TIMEOUT_MS = 30000;
 
+/**
+ * The default thread count is the number of logical cores, but at most this many. Reasons from the design of
+ * the thread pool (src/thread_pool.h) and of the passes, not from a measurement:
+ * - a worker that has finished its part of a step of a call spins for up to 2 ms waiting for the next step
+ *   before it sleeps, so every worker burns a core after each call it took part in;
+ * - each worker is a Web Worker (a worker_thread in Node.js) with its own instance of the module, started
+ *   before createDeformConv() resolves, so the start-up time and memory grow with the count;
+ * - each thread has its own workspace in the 4 GiB heap (1-2 MiB forward, a channels-last image backward), so
+ *   every thread lowers the largest backward call that fits;
+ * - a call shares tiles of output pixels out over the threads, and a small image has few: the 256 pixels of a
+ *   16x16 output become 8 tiles of 32 pixels for 8 threads, each tile reading all the packed weights.
+ * So the gain of a thread shrinks as its costs grow with the machine. An explicit `threads` (up to 256) is
+ * used as given: a caller on a large machine whose layers gain from more can ask for them.
+ */
+export const DEFAULT_MAX_THREADS = 8;
+
+/** The default thread count on this platform: logical cores, between 1 and DEFAULT_MAX_THREADS. */
+export function defaultThreads(platform) {
+  return Math.max(1, Math.min(DEFAULT_MAX_THREADS, Math.floor(platform.logicalCores()) || 1));
+}
+
 /** True for what a GPUDevice (from adapter.requestDevice()) must offer this package. */
 function isGpuDevice(value) {
   return typeof value === 'object' && value !== null && typeof value.createBuffer === 'function' &&
@@ -71,7 +92,7 @@ export async function createDeformConvOn(platform, options) {
  */
 async function chooseBackends(platform, o) {
   const simd = platform.simdSupported();
-  const threadsWanted = o.threads === undefined ? platform.logicalCores() : o.threads;
+  const threadsWanted = o.threads === undefined ? defaultThreads(platform) : o.threads;
   const threadedWasm = simd && threadsWanted > 1 && platform.threadsUsable() && o.wasmBuild !== 'simd';
   if (o.backend === 'wasm' || (o.backend === 'auto' && threadedWasm)) {
     return { wasm: await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted), gpu: null, fallbackReason: null };
