@@ -1,7 +1,8 @@
 // createDeformConv(): checks its options, decides which backends run the calls, loads them, and returns the
 // DeformConv instance. Platform differences (how a module file is found and loaded, how many cores there are,
 // whether threads can run) come in through `platform`, from node.js or browser.js:
-//   { logicalCores(), threadsUsable(), simdSupported(), warn(message), loadModule(build, pthreadPoolSize) }
+//   { logicalCores(), threadsUsable(), simdSupported(), warn(message), loadModule(build, pthreadPoolSize),
+//     initTimeoutMs (optional: how long a module may take to load) }
 import { DeformConv } from './deform-conv.js';
 import { describe } from './tensors.js';
 import { WasmBackend } from '../wasm/backend.js';
@@ -145,14 +146,38 @@ async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted) {
   // The threaded module starts its worker pool before it resolves; Emscripten 3.1.6 never resolves with a
   // pool of 0, so a 1-thread instance of the threaded build keeps one idle worker.
   const pool = build === 'threads' ? Math.max(1, threads - 1) : 0;
-  const module = await withTimeout(platform.loadModule(build, pool), INIT_TIMEOUT_MS, `loading the ${build} WebAssembly module`);
-  return new WasmBackend(module, build, threads);
+  const module = await loadInTime(platform, build, pool);
+  try {
+    return new WasmBackend(module, build, threads);
+  } catch (e) {
+    disposeModule(module);
+    throw e;
+  }
 }
 
-function withTimeout(promise, ms, what) {
-  let timer;
+/** Ends a module nobody will use: its pthread workers hold it (and its heap) alive. */
+function disposeModule(module) {
+  if (module && typeof module.terminateWorkers === 'function') module.terminateWorkers();
+}
+
+/**
+ * The module of `build`, or an Error when it takes longer than the platform's timeout. A module that arrives
+ * after the timeout is disposed when it arrives.
+ */
+async function loadInTime(platform, build, pool) {
+  const ms = platform.initTimeoutMs === undefined ? INIT_TIMEOUT_MS : platform.initTimeoutMs;
+  const loading = Promise.resolve(platform.loadModule(build, pool));
+  let timer = null, late = false;
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`loading the ${build} WebAssembly module did not finish within ${ms / 1000} s`));
+    }, ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  try {
+    return await Promise.race([loading, timeout]);
+  } finally {
+    clearTimeout(timer);
+    if (late) loading.then(disposeModule, () => {});
+  }
 }
