@@ -25,10 +25,19 @@ export function forwardTiles(outPerGroup) {
 
 /**
  * Runs a validated forward call; resolves to the output Float32Array in the call's data format. resident: a
- * prepared layer's ResidentBuffers, or null (the weight and bias are uploaded with the call).
+ * prepared layer's ResidentBuffers, held for the whole call (see ResidentBuffers), or null (the weight and
+ * bias are uploaded with the call).
  */
-export async function forwardOnGpu(ctx, tensors, params, given = null) {
-  const resident = given && !given.retired ? given : null;
+export async function forwardOnGpu(ctx, tensors, params, resident = null) {
+  if (!resident || !resident.enter()) return forwardChunks(ctx, tensors, params, null);
+  try {
+    return await forwardChunks(ctx, tensors, params, resident);
+  } finally {
+    resident.leave();
+  }
+}
+
+async function forwardChunks(ctx, tensors, params, resident) {
   const pb = problemOf(params);
   const N = pb.batch, C = pb.inChannels, Co = pb.outChannels, P = pb.outPixels, K = pb.taps, G = pb.offsetGroups;
   const input = activation(tensors.input.data, N, C, pb.inPixels, pb.nhwc);

@@ -1,4 +1,6 @@
 // node --expose-gc tests/webgpu/node-runner.mjs OUT.json [CASE...]
+// DCN_WEBGPU_CHECKS=REGEX (while working on one check): only the checks whose name matches, the golden, split and
+// hostile blocks counting as one check each ('golden checks', 'split checks', 'hostile checks').
 // Runs the WebGPU checks of checks.json that belong to Node.js (golden, split, node, hostile) on the WebGPU backend
 // through the npm package `webgpu` (Dawn) and SwiftShader's Vulkan driver from Debian's chromium package
 // (../shared/TOOLCHAIN.md), and writes [{ name, ok, message }] to OUT.json. A separate process, so that
@@ -9,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import {
-  assert, check, checkBackward, checkForward, expectClose, FORWARD_TOLERANCE, goldenChecks, GRADIENT_TOLERANCE,
+  assert, check as recordCheck, checkBackward, checkForward, expectClose, FORWARD_TOLERANCE, goldenChecks, GRADIENT_TOLERANCE,
   largestTensorBytes, limitedDevice, mindsporeArgs, random, randomConfiguration, runNamedCheck, torchvisionArgs,
   toNHWC, withoutWasmSimd,
 } from './checks.mjs';
@@ -26,6 +28,9 @@ const CHECKS = JSON.parse(readFileSync(join(root, 'tests', 'webgpu', 'checks.jso
 const api = await import(join(root, 'dist', 'index.mjs'));
 
 const [out, ...only] = process.argv.slice(2);
+const filter = process.env.DCN_WEBGPU_CHECKS ? new RegExp(process.env.DCN_WEBGPU_CHECKS) : null;
+const wanted = (name) => !filter || filter.test(name);
+const check = (list, name, fn) => (wanted(name) ? recordCheck(list, name, fn) : undefined);
 const cases = readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort()
   .map((f) => JSON.parse(readFileSync(join(goldenDir, f), 'utf8')))
   .filter((c) => !only.length || only.includes(c.name));
@@ -54,7 +59,7 @@ const results = [];
 const t0 = performance.now();
 
 // ---------------------------------------------------------------- golden: every case, both layouts
-{
+if (wanted('golden checks')) {
   const dc = await api.createDeformConv({ backend: 'webgpu', gpu });
   results.push(...await goldenChecks(dc, cases, CHECKS.golden));
   dc.dispose();
@@ -62,7 +67,7 @@ const t0 = performance.now();
 console.log(`golden checks: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 // ---------------------------------------------------------------- split: a device that claims small buffers
-{
+if (wanted('split checks')) {
   // One instance (its pipelines compile once) on a device whose reported limit is set per call: about a
   // quarter of the case's largest tensor (at least 4 KiB), so every larger case is split into a few chunks
   // in several dimensions; the backward keeps the whole weight in one buffer, so it gets room for that.
@@ -71,7 +76,7 @@ console.log(`golden checks: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const round = (bytes) => Math.ceil(bytes / 256) * 256;
   for (const c of cases) {
     for (const name of CHECKS.split) {
-      await check(results, `${c.name}: ${name}`, async () => {
+      await recordCheck(results, `${c.name}: ${name}`, async () => {
         const weightBytes = 4 * c.shapes.weight.reduce((a, b) => a * b, 1);
         settings.maxBytes = Math.max(4096, round(largestTensorBytes(c) / 4), name.includes('backward') ? round(weightBytes) : 0);
         const before = settings.submits;
@@ -479,8 +484,108 @@ await check(results, names[17], async () => {
     device.destroy();
   }
 });
+// ---------------------------------------------------------------- a prepared layer disposed during its own call
+/**
+ * A device that runs `hook` once, at the first call of `method` ('createComputePipelineAsync' or 'submit' of its
+ * queue), and records every buffer it makes: [{ label, destroyed }].
+ */
+function deviceWithHook(device, method, hook) {
+  const buffers = [];
+  let pending = hook;
+  const fire = () => {
+    const f = pending;
+    pending = null;
+    if (f) f();
+  };
+  const queue = new Proxy(device.queue, {
+    get: (t, k) => {
+      if (k === 'submit' && method === 'submit') return (commands) => { const r = t.submit(commands); fire(); return r; };
+      const v = t[k];
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+  const proxy = new Proxy(device, {
+    get: (t, k) => {
+      if (k === 'queue') return queue;
+      if (k === 'createComputePipelineAsync' && method === k) return (d) => { fire(); return t.createComputePipelineAsync(d); };
+      if (k === 'createBuffer') {
+        return (descriptor) => {
+          const buffer = t.createBuffer(descriptor);
+          const entry = { label: descriptor.label, destroyed: false };
+          buffers.push(entry);
+          const destroy = buffer.destroy.bind(buffer);
+          buffer.destroy = () => { entry.destroyed = true; return destroy(); };
+          return buffer;
+        };
+      }
+      const v = t[k];
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+  return { proxy, buffers, fired: () => pending === null };
+}
+
+/** A torchvision layer's arguments (64 output channels, bias, padding 1) and its output computed on WebAssembly. */
+async function layerCase() {
+  const rand = random(777);
+  const tensor = (shape) => ({ data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1), shape });
+  const args = { weight: tensor([64, 16, 3, 3]), bias: tensor([64]), input: tensor([1, 16, 8, 8]), offset: tensor([1, 18, 8, 8]) };
+  const wasm = await api.createDeformConv({ backend: 'wasm', wasmBuild: 'simd' });
+  const expected = await wasm.deformConv2d(args.input, args.offset, args.weight, { bias: args.bias, padding: 1 });
+  wasm.dispose();
+  return { ...args, expected };
+}
+
+await check(results, names[18], async () => {
+  // dispose() while the layer's call waits for its pipelines (a new instance compiles them): the call must
+  // not register the layer's buffers again, nor make new ones that only the instance's dispose() would free.
+  const c = await layerCase();
+  let layer = null;
+  const device = await newDevice();
+  const hooked = deviceWithHook(device, 'createComputePipelineAsync', () => layer.dispose());
+  const dc = await api.createDeformConv({ backend: 'auto', threads: 1, gpuDevice: hooked.proxy });
+  try {
+    layer = await dc.prepareDeformConv2d(c.weight, { bias: c.bias, padding: 1 });
+    const y = await layer.forward(c.input, c.offset);
+    assert(hooked.fired(), 'the layer was not disposed during its call');
+    expectClose(y.data, c.expected.data, FORWARD_TOLERANCE, 'the call of a layer disposed meanwhile');
+    const prepared = hooked.buffers.filter((b) => String(b.label).startsWith('deformconv prepared'));
+    assert(prepared.every((b) => b.destroyed), `the layer's buffers outlive its call: ${JSON.stringify(prepared)}`);
+    assert(dc.backend === 'webgpu' && dc.info().fallbackReason === null, JSON.stringify(dc.info()));
+  } finally {
+    dc.dispose();
+    device.destroy();
+  }
+});
+
+await check(results, names[19], async () => {
+  // dispose() between the chunks of the layer's call (a device that claims 8 KiB buffers splits it into many):
+  // the later chunks still use the layer's weight and bias, so they must not be destroyed before the call
+  // ends; the call completes on the GPU, which stays in use ('auto' must not take a destroyed buffer for a
+  // broken device), and the buffers are freed when the call ends.
+  const c = await layerCase();
+  let layer = null;
+  const device = await newDevice();
+  const hooked = deviceWithHook(device, 'submit', () => layer.dispose());
+  const settings = { maxBytes: 8192 };
+  const dc = await api.createDeformConv({ backend: 'auto', threads: 1, gpuDevice: limitedDevice(hooked.proxy, settings) });
+  try {
+    layer = await dc.prepareDeformConv2d(c.weight, { bias: c.bias, padding: 1 });
+    const y = await layer.forward(c.input, c.offset);
+    assert(hooked.fired(), 'the layer was not disposed during its call');
+    assert(settings.submits > 4, `${settings.submits} submits: the call was not split`);
+    assert(dc.backend === 'webgpu' && dc.info().fallbackReason === null, `the GPU was given up: ${JSON.stringify(dc.info())}`);
+    expectClose(y.data, c.expected.data, FORWARD_TOLERANCE, 'the call of a layer disposed between its chunks');
+    const prepared = hooked.buffers.filter((b) => String(b.label).startsWith('deformconv prepared'));
+    assert(prepared.length > 2, `${prepared.length} prepared buffers: the weight was not cut into slices`);
+    assert(prepared.every((b) => b.destroyed), `the layer's buffers outlive its call: ${JSON.stringify(prepared)}`);
+  } finally {
+    dc.dispose();
+    device.destroy();
+  }
+});
 // ---------------------------------------------------------------- hostile calls (hostile-checks.mjs)
-{
+if (wanted('hostile checks')) {
   const started = performance.now();
   const device = await newDevice();
   results.push(...await hostileChecks({ api, device, cases, names: CHECKS.hostile, goldenNames: CHECKS.golden }));
