@@ -2,10 +2,9 @@
 // and override constants), bind groups by binding name, buffers kept by role and reused across calls
 // (grown when a call needs more, freed by destroy()), the buffers prepared layers keep resident (their
 // weights, filled once), uploads, dispatches and read-backs.
+import { MAX_WORKGROUPS } from './constants.js';
 import { GpuFailure } from './device.js';
-import { kernelBindings, kernelSource, packConv } from './shaders.js';
-
-const MAX_WORKGROUPS = 65535; // maxComputeWorkgroupsPerDimension: the default every device has
+import { kernelBindings, kernelSource, packConv, sharedConstants } from './shaders.js';
 
 const STORAGE = 0x80, UNIFORM = 0x40, COPY_DST = 0x08, COPY_SRC = 0x04, MAP_READ = 0x01; // GPUBufferUsage
 
@@ -70,8 +69,12 @@ export class GpuContext {
     return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 4) * 4;
   }
 
-  /** A compute pipeline for kernel `name` with override constants (compiled once, then cached). */
-  async pipeline(name, constants = {}, entryPoint = 'main') {
+  /**
+   * A compute pipeline for kernel `name` with override constants (compiled once, then cached). The constants
+   * of constants.js that the kernel declares are added.
+   */
+  async pipeline(name, given = {}, entryPoint = 'main') {
+    const constants = { ...sharedConstants(name), ...given };
     const key = `${name}:${entryPoint}:${JSON.stringify(constants)}`;
     let pipeline = this.pipelines.get(key);
     if (pipeline) return pipeline;
