@@ -175,6 +175,8 @@ export interface DeformConv {
    * torchvision.ops.deform_conv2d(input, offset, weight, bias, stride, padding, dilation, mask).
    * input (N, C_in, H, W); offset (N, 2·G·kh·kw, Ho, Wo) with (dy, dx) pairs; weight (C_out, C_in/groups, kh, kw).
    * Groups and offset groups are inferred from the shapes. Resolves to (N, C_out, Ho, Wo).
+   * N = 0, C_out = 0, and H or W = 0 with padding that makes room for the kernel are valid, as in torchvision
+   * (empty outputs; an input without pixels gives the bias).
    * Rejects with TypeError (wrong kinds of value) or RangeError (shapes, sizes, parameters).
    */
   deformConv2d(input: TensorLike, offset: TensorLike, weight: TensorLike, options?: DeformConv2dOptions): Promise<Tensor>;

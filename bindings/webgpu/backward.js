@@ -54,6 +54,11 @@ export async function backwardOnGpu(ctx, tensors, params) {
   const gradMask = mask ? activation(newFloats(N * pb.maskChannels * P, 'the mask gradient'), N, pb.maskChannels, P, pb.nhwc) : null;
   const gradWeight = newFloats(weightElements, 'the weight gradient');
   const gradBias = pb.hasBias ? newFloats(Co, 'the bias gradient') : null;
+  const gradients = () => ({
+    gradInput: gradInput.data, gradOffset: gradOffset.data, gradMask: gradMask ? gradMask.data : null, gradWeight, gradBias,
+  });
+  // An empty output (a batch of 0 images, 0 output channels): every gradient is zero, nothing runs on the GPU.
+  if (N === 0 || Co === 0) return gradients();
 
   const rowsPerGroup = pb.inPerGroup * K;
   const columnTile = columnTiles(rowsPerGroup, pb.outPerGroup), weightTile = gradWeightTiles(rowsPerGroup, pb.outPerGroup);
@@ -170,9 +175,7 @@ export async function backwardOnGpu(ctx, tensors, params) {
       }
     }
   }
-  return {
-    gradInput: gradInput.data, gradOffset: gradOffset.data, gradMask: gradMask ? gradMask.data : null, gradWeight, gradBias,
-  };
+  return gradients();
 }
 
 async function loadPipelines(ctx, pb, columnTile, weightTile) {

@@ -46,6 +46,7 @@ async function forwardChunks(ctx, tensors, params, resident) {
   const offset = activation(tensors.offset.data, N, pb.offsetChannels, P, pb.nhwc);
   const mask = pb.separateMask ? activation(tensors.mask.data, N, pb.maskChannels, P, pb.nhwc) : null;
   const output = activation(newFloats(N * Co * P, 'the output'), N, Co, P, pb.nhwc);
+  if (N === 0 || Co === 0) return output.data; // an empty output: nothing to compute, no zero-size dispatch
 
   const tiles = forwardTiles(pb.outPerGroup);
   const tileP = tiles.TP * 4, tileCo = tiles.TC * 4;

@@ -584,6 +584,59 @@ await check(results, names[19], async () => {
     device.destroy();
   }
 });
+// ---------------------------------------------------------------- dimensions of 0 that torchvision accepts
+await check(results, names[20], async () => {
+  // A batch of 0 images and 0 output channels (empty outputs: no GPU work at all), an input of height or width
+  // 0 that padding makes room for (the output is the bias): the same results as WebAssembly, whose values
+  // tests/js/empty-tensors.test.js checks, in both conventions and data formats, forward, backward and through
+  // a prepared layer.
+  const rand = random(31);
+  const tensor = (shape) => ({ data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1), shape });
+  const settings = { maxBytes: 1 << 30 };
+  const device = await newDevice();
+  const webgpu = await api.createDeformConv({ backend: 'webgpu', gpuDevice: limitedDevice(device, settings) });
+  const wasm = await api.createDeformConv({ backend: 'wasm', wasmBuild: 'simd' });
+  const same = (a, b, label) => {
+    if (a === null || b === null) {
+      assert(a === b, `${label}: present on one backend only`);
+      return;
+    }
+    assert(JSON.stringify(a.shape) === JSON.stringify(b.shape), `${label}: shape ${a.shape} on WebGPU, ${b.shape} on WebAssembly`);
+    expectClose(a.data, b.data, GRADIENT_TOLERANCE, label);
+  };
+  try {
+    for (const [N, C, H, W, Co, padding] of [[0, 4, 5, 6, 3, 1], [2, 4, 5, 6, 0, 1], [2, 4, 0, 4, 3, 2], [1, 4, 3, 0, 3, 2]]) {
+      for (const format of ['NCHW', 'NHWC']) {
+        const label = `N ${N} C ${C} H ${H} W ${W} C_out ${Co} ${format}`;
+        const Ho = H + 2 * padding - 2, Wo = W + 2 * padding - 2;
+        const f = (s) => (format === 'NHWC' ? [s[0], s[2], s[3], s[1]] : s);
+        const input = tensor(f([N, C, H, W])), offset = tensor(f([N, 18, Ho, Wo])), weight = tensor([Co, C, 3, 3]);
+        const options = { mask: tensor(f([N, 9, Ho, Wo])), bias: tensor([Co]), padding, dataFormat: format };
+        const gradOutput = tensor(f([N, Co, Ho, Wo]));
+        const offsets = tensor(f([N, 27, Ho, Wo]));
+        const ms = [input, weight, offsets, [3, 3], [1, 1, 1, 1], [padding, padding, padding, padding], { bias: options.bias, dataFormat: format }];
+        const submits = settings.submits;
+        same(await webgpu.deformConv2d(input, offset, weight, options), await wasm.deformConv2d(input, offset, weight, options), `${label}: output`);
+        same(await webgpu.deformableConv2d(...ms), await wasm.deformableConv2d(...ms), `${label}: MindSpore output`);
+        const [gGpu, gWasm] = [await webgpu.deformConv2dBackward(gradOutput, input, offset, weight, options),
+          await wasm.deformConv2dBackward(gradOutput, input, offset, weight, options)];
+        for (const key of Object.keys(gWasm)) same(gGpu[key], gWasm[key], `${label}: ${key}`);
+        const [hGpu, hWasm] = [await webgpu.deformableConv2dBackward(gradOutput, ...ms), await wasm.deformableConv2dBackward(gradOutput, ...ms)];
+        for (const key of Object.keys(hWasm)) same(hGpu[key], hWasm[key], `${label}: MindSpore ${key}`);
+        const { mask, ...layerOptions } = options;
+        const layer = await webgpu.prepareDeformConv2d(weight, layerOptions);
+        same(await layer.forward(input, offset, { mask }), await wasm.deformConv2d(input, offset, weight, options), `${label}: prepared layer`);
+        layer.dispose();
+        if (N === 0 || Co === 0) assert(settings.submits === submits, `${label}: ${settings.submits - submits} submits for an empty output`);
+      }
+    }
+    assert(webgpu.backend === 'webgpu' && webgpu.info().fallbackReason === null, JSON.stringify(webgpu.info()));
+  } finally {
+    webgpu.dispose();
+    wasm.dispose();
+    device.destroy();
+  }
+});
 // ---------------------------------------------------------------- hostile calls (hostile-checks.mjs)
 if (wanted('hostile checks')) {
   const started = performance.now();
