@@ -5,22 +5,24 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import bundle from './bundle-options.cjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 mkdirSync(dist, { recursive: true });
 const banner = { js: '// deformconv-wasm: generated from bindings/ by scripts/build-js.mjs. Do not edit.' };
-// The WebGPU kernels (bindings/webgpu/*.wgsl) go into the bundles as strings.
-const loader = { '.wgsl': 'text' };
+// The WebGPU kernels as strings, the version from package.json.
+const shared = bundle.bundleOptions();
 
 await build({
   entryPoints: [join(root, 'bindings/api/node.js')],
   outfile: join(dist, 'index.cjs'),
-  bundle: true, format: 'cjs', platform: 'node', target: 'node20', banner, loader, logLevel: 'warning',
+  bundle: true, format: 'cjs', platform: 'node', target: 'node20', banner, logLevel: 'warning', ...shared,
 });
 await build({
   entryPoints: [join(root, 'bindings/api/browser.js')],
   outfile: join(dist, 'browser.mjs'),
-  bundle: true, format: 'esm', platform: 'browser', target: 'es2020', banner, loader, logLevel: 'warning',
+  bundle: true, format: 'esm', platform: 'browser', target: 'es2020', banner, logLevel: 'warning', ...shared,
   // The Emscripten modules stay separate files next to the bundle, imported by relative path (see browser.js).
   external: ['./wasm/*'],
 });

@@ -7,7 +7,8 @@ import { DeformConvLayer } from './prepared-layer.js';
 import { makeRequest, releaseRequest, withCopiedTensors } from './request.js';
 import { GpuFailure } from '../webgpu/backend.js';
 
-export const VERSION = '0.1.0';
+// package.json's version, put in by the bundler (scripts/bundle-options.cjs).
+export const VERSION = __DCN_VERSION__;
 
 export class DeformConv {
   /**

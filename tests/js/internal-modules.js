@@ -8,6 +8,7 @@ const os = require('os');
 const path = require('path');
 const { buildSync } = require('esbuild');
 const { ROOT } = require('./helpers');
+const { bundleOptions } = require('../../scripts/bundle-options.cjs');
 
 const bundled = new Map();
 
@@ -15,15 +16,11 @@ const bundled = new Map();
 function pathOf(relative) {
   if (bundled.has(relative)) return bundled.get(relative);
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'deformconv-internal-')), 'module.cjs');
-  let shared = {};
-  const optionsFile = path.join(ROOT, 'scripts', 'bundle-options.cjs');
-  if (fs.existsSync(optionsFile)) shared = require(optionsFile).bundleOptions();
   buildSync({
     entryPoints: [path.join(ROOT, 'bindings', relative)],
     outfile: out,
     bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning',
-    loader: { '.wgsl': 'text' },
-    ...shared,
+    ...bundleOptions(),
   });
   bundled.set(relative, out);
   return out;
