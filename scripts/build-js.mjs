@@ -1,5 +1,6 @@
-// Bundles the JS API (bindings/api/, with the backends of bindings/wasm/ and bindings/webgpu/ and its WGSL kernels) into dist/: index.cjs (Node, require), index.mjs (Node, import),
-// browser.mjs (browsers and bundlers), and copies the TypeScript declarations.
+// Bundles the JS API (bindings/api/, with the backends of bindings/wasm/ and bindings/webgpu/ and its WGSL kernels)
+// into dist/: index.cjs (Node, require), index.mjs (Node, import), browser.mjs (browsers and bundlers), and copies
+// the TypeScript declarations (index.d.ts for require, index.d.mts for import).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,7 +27,8 @@ await build({
   // The Emscripten modules stay separate files next to the bundle, imported by relative path (see browser.js).
   external: ['./wasm/*'],
 });
-// Node's `import`: the CommonJS bundle through createRequire, so both forms share one implementation.
+// Node's `import`: the CommonJS bundle through createRequire, so both forms share one implementation. Named
+// exports only, as in every entry point (a default export would exist in some and not in others).
 writeFileSync(join(dist, 'index.mjs'), `${banner.js}
 import { createRequire } from 'node:module';
 const api = createRequire(import.meta.url)('./index.cjs');
@@ -34,7 +36,9 @@ export const createDeformConv = api.createDeformConv;
 export const layouts = api.layouts;
 export const DeformConv = api.DeformConv;
 export const version = api.version;
-export default api;
 `);
+// The same declarations for require (index.d.ts) and for import (index.d.mts): TypeScript reads a .d.ts of this
+// CommonJS package as CommonJS, and would then let an ES module import a default export that is not there.
 copyFileSync(join(root, 'bindings/index.d.ts'), join(dist, 'index.d.ts'));
+copyFileSync(join(root, 'bindings/index.d.ts'), join(dist, 'index.d.mts'));
 console.log('JS bundles written to dist/');
