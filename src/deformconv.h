@@ -28,7 +28,8 @@ namespace dcn {
 #endif
 constexpr const char* kVersion = DCN_VERSION;
 
-// Name of the SIMD instruction set this build's kernels use ("sse4.1" is WebAssembly SIMD under Emscripten).
+// Name of the SIMD instruction set this build's kernels use: "wasm-simd128" in the WebAssembly builds (whose
+// kernels are written for SSE4.1 and translated by Emscripten), xsimd's name of the architecture natively.
 const char* simd_name();
 
 }  // namespace dcn

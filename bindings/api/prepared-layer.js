@@ -2,9 +2,9 @@
 // parameters given once, its forward pass run on many inputs. Running a model calls the same layer again and
 // again with the same weights; a prepared layer copies them once and keeps them where the backend computes:
 // on WebAssembly in the heap, already packed for the GEMM, so that a call copies in only the input, offsets
-// and mask (for a 512-channel 3x3 layer the weights are 9.4 MB: their copy and packing were about 6% of a
-// call); on WebGPU in buffers on the device, uploaded at the first call. Every forward call is validated as
-// the one-shot call is, with the same messages.
+// and mask (what that saves is measured in bench/NOTES.md and stated in README's Performance section); on
+// WebGPU in buffers on the device, uploaded at the first call. Every forward call is validated as the one-shot
+// call is, with the same messages.
 import { PackedWeights } from '../wasm/packed-weights.js';
 import { ResidentBuffers } from '../webgpu/backend.js';
 
