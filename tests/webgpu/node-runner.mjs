@@ -637,6 +637,33 @@ await check(results, names[20], async () => {
     device.destroy();
   }
 });
+// ---------------------------------------------------------------- the 4 GiB of WebAssembly memory
+await check(results, names[21], async () => {
+  // Shapes whose tensors need more than 4 GiB: WebAssembly rejects them before anything else (its memory cannot
+  // hold them); WebGPU is not held to that limit, and validates them alike with either module (the SIMD one, and
+  // the SIMD-free one on an engine without SIMD): here the data, shorter than the shapes, is what is wrong.
+  const tiny = (shape) => ({ data: new Float32Array(4), shape });
+  const huge = (dc) => dc.deformConv2d(tiny([1, 1024, 1024, 1024]), tiny([1, 2, 1024, 1024]), tiny([1, 1024, 1, 1]));
+  const wasm = await api.createDeformConv({ backend: 'wasm', wasmBuild: 'simd' });
+  const onWasm = await rejects(huge(wasm), /more than the 4294967296 bytes \(4 GiB\) this build can address/, 'WebAssembly');
+  wasm.dispose();
+  assert(onWasm.constructor === RangeError, `WebAssembly: ${onWasm.constructor.name}`);
+  const errors = [];
+  for (const simd of [true, false]) {
+    const run = async () => {
+      const dc = await api.createDeformConv({ backend: 'webgpu', gpu });
+      try {
+        assert(dc.info().wasmBuild === (simd ? 'simd' : 'validate'), JSON.stringify(dc.info()));
+        errors.push(await rejects(huge(dc), /^input\.data has 4 elements but shape \[1, 1024, 1024, 1024\] needs 1073741824$/, `WebGPU (SIMD: ${simd})`));
+      } finally {
+        dc.dispose();
+      }
+    };
+    await (simd ? run() : withoutWasmSimd(run));
+  }
+  assert(errors.every((e) => e.constructor === RangeError), errors.map((e) => e.constructor.name).join(', '));
+});
+
 // ---------------------------------------------------------------- hostile calls (hostile-checks.mjs)
 if (wanted('hostile checks')) {
   const started = performance.now();
