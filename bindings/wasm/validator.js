@@ -2,9 +2,11 @@
 // module the instance loaded (a full module, or the SIMD-free validation-only one). Every backend's calls are
 // validated here, so WebAssembly and WebGPU reject the same calls with the same errors.
 
-// Bytes kept free in the heap while the core validates: it allocates a little (argument lists, messages), and
-// in a WebAssembly module built without exceptions a failed small allocation aborts the module. Without them
-// the validation is an Error (out of memory), never an abort.
+// Bytes kept free for the core's own small allocations (argument lists, messages in the validator and the
+// embind glue): in a WebAssembly module built without exceptions a failed small allocation aborts the module.
+// They must be free before a validation, and backend.js holds them back while a call's tensors are copied in,
+// releasing them just before the core runs. Running out of memory is then always a checked failure (an
+// Error), never an abort.
 export const HEADROOM_BYTES = 256 * 1024;
 
 /** Bytes of the module's heap now (it grows as calls need). */
