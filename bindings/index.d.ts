@@ -4,7 +4,7 @@
 //
 // Errors. Every call returns a promise; it rejects with
 // - TypeError: a value of the wrong kind (a tensor that is not { data: Float32Array, shape }, data detached, an
-//   unknown option name, a number that is not a number);
+//   unknown option name, a shape entry or parameter that is not a number);
 // - RangeError: shapes, sizes and parameters (ranks, dimensions, tensors that disagree, data longer or shorter
 //   than its shape, a call that runs on WebAssembly and does not fit its 4 GiB);
 // - Error: the backend could not do a valid call: out of memory (the WebAssembly heap cannot grow, or JavaScript
