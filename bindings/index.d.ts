@@ -1,4 +1,18 @@
-// Type declarations for deformconv-wasm (hand-written; shipped as dist/index.d.ts).
+// Type declarations for deformconv-wasm (hand-written; shipped as dist/index.d.ts for require and as
+// dist/index.d.mts for import). The package has named exports only, the same in every entry point (Node.js
+// require and import, browsers): no default export.
+//
+// Errors. Every call returns a promise; it rejects with
+// - TypeError: a value of the wrong kind (a tensor that is not { data: Float32Array, shape }, data detached, an
+//   unknown option name, a shape entry or parameter that is not a number);
+// - RangeError: shapes, sizes and parameters (ranks, dimensions, tensors that disagree, data longer or shorter
+//   than its shape, a call that runs on WebAssembly and does not fit its 4 GiB);
+// - Error: the backend could not do a valid call: out of memory (the WebAssembly heap cannot grow, or JavaScript
+//   memory for a WebGPU result), the instance (or prepared layer) was disposed, a WebGPU failure with backend
+//   'webgpu' (or one that 'auto' cannot fall back from); createDeformConv() also rejects with an Error when a
+//   module fails to load or does not load within 30 s, and when backend 'webgpu' finds no device.
+// Each message names the argument, what was expected and what was given. After a rejection the instance keeps
+// working.
 
 /** A float32 tensor in row-major (C) order. */
 export interface Tensor {
@@ -21,11 +35,17 @@ export interface CreateOptions {
    * - 'webgpu': WebGPU on any adapter (software ones included) or on `gpuDevice`; rejects with an Error when
    *   there is none, and a call rejects with an Error when WebGPU fails.
    * Both backends validate arguments with the same core, so they reject the same inputs with the same errors.
+   * One limit belongs to WebAssembly alone: a call that runs there (every call of a 'wasm' instance, and a
+   * WebGPU call that falls back) must fit its 4 GiB of memory, tensors, results and workspace together
+   * (RangeError before anything is allocated; an Error for a fallback that does not fit). A call on WebGPU is
+   * split to fit the device's buffers instead.
    */
   backend?: 'auto' | 'wasm' | 'webgpu';
   /**
-   * Threads for the WebAssembly backend, the calling thread included. Default: logical cores
-   * (os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers). More than 1 needs
+   * Threads for the WebAssembly backend, the calling thread included, 1 to 256. Default: logical cores
+   * (os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers), at most 8: every worker
+   * spins for up to 2 ms after each step of a call, starts with the instance and has its own workspace in the
+   * 4 GiB heap, so a many-core machine should choose more explicitly (README, Performance). More than 1 needs
    * SharedArrayBuffer: always in Node, only on cross-origin isolated pages in browsers. A WebGPU instance runs
    * WebAssembly (validation, fallback) on one thread.
    */
@@ -33,7 +53,8 @@ export interface CreateOptions {
   /**
    * A GPUDevice to run on, shared with other libraries (onnxruntime-web, TensorFlow.js). The instance never
    * destroys it; dispose() frees only its own buffers. With 'auto' it is used whenever threaded WebAssembly
-   * cannot run, software adapter or not (you chose it).
+   * cannot run, software adapter or not (you chose it). Checked whatever backend is chosen: anything but a
+   * GPUDevice rejects createDeformConv() with a TypeError.
    */
   gpuDevice?: GPUDeviceLike;
   /**
@@ -160,7 +181,11 @@ export type DeformConv2dLayerOptions = Omit<DeformConv2dOptions, 'mask'>;
  */
 export interface DeformConv2dLayer {
   readonly convention: 'torchvision';
-  /** deformConv2d(input, offset, weight, { ...layer options, mask }). Resolves to (N, C_out, Ho, Wo). */
+  /**
+   * deformConv2d(input, offset, weight, { ...layer options, mask }). Resolves to (N, C_out, Ho, Wo), or
+   * (N, Ho, Wo, C_out) for a layer prepared with dataFormat 'NHWC'. Rejects as deformConv2d does, and with an
+   * Error after dispose().
+   */
   forward(input: TensorLike, offset: TensorLike, options?: { mask?: TensorLike | null }): Promise<Tensor>;
   /** Frees the layer's packed weights and GPU buffers; later calls reject with an Error. Idempotent. */
   dispose(): void;
@@ -169,28 +194,39 @@ export interface DeformConv2dLayer {
 /** A MindSpore layer prepared for many forward calls (see DeformConv2dLayer). */
 export interface DeformableConv2dLayer {
   readonly convention: 'mindspore';
-  /** deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) with the layer's arguments. */
+  /**
+   * deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) with the layer's arguments.
+   * Resolves to (N, C_out, Ho, Wo), or (N, Ho, Wo, C_out) with dataFormat 'NHWC'.
+   */
   forward(x: TensorLike, offsets: TensorLike): Promise<Tensor>;
   /** Frees the layer's packed weights and GPU buffers; later calls reject with an Error. Idempotent. */
   dispose(): void;
 }
 
-export interface DeformConv {
+/** An instance: what createDeformConv() resolves to (the class has no public constructor). */
+export declare class DeformConv {
+  private constructor();
   /** The backend that was chosen. */
   readonly backend: 'wasm' | 'webgpu';
-  /** What this instance runs on. */
+  /** What this instance runs on. Throws an Error after dispose(). */
   info(): Info;
   /**
    * torchvision.ops.deform_conv2d(input, offset, weight, bias, stride, padding, dilation, mask).
-   * input (N, C_in, H, W); offset (N, 2·G·kh·kw, Ho, Wo) with (dy, dx) pairs; weight (C_out, C_in/groups, kh, kw).
-   * Groups and offset groups are inferred from the shapes. Resolves to (N, C_out, Ho, Wo).
-   * Rejects with TypeError (wrong kinds of value) or RangeError (shapes, sizes, parameters).
+   * input (N, C_in, H, W); offset (N, 2·G·kh·kw, Ho, Wo) with (dy, dx) pairs; weight (C_out, C_in/groups, kh, kw);
+   * with dataFormat 'NHWC', input (N, H, W, C_in), offset and mask channels-last too.
+   * Groups and offset groups are inferred from the shapes. Resolves to (N, C_out, Ho, Wo), or (N, Ho, Wo, C_out)
+   * with dataFormat 'NHWC'.
+   * N = 0, C_out = 0, and H or W = 0 with padding that makes room for the kernel are valid, as in torchvision
+   * (empty outputs; an input without pixels gives the bias).
+   * Rejects with TypeError (wrong kinds of value), RangeError (shapes, sizes, parameters) or Error (out of
+   * memory, disposed, a backend failure): see the top of this file.
    */
   deformConv2d(input: TensorLike, offset: TensorLike, weight: TensorLike, options?: DeformConv2dOptions): Promise<Tensor>;
   /**
    * mindspore.ops.deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias, dilations,
    * groups, deformable_groups, modulated). offsets (N, 3·G·kh·kw, Ho, Wo) = [dx block | dy block | mask block].
-   * strides [1, 1, sh, sw]; padding [top, bottom, left, right]. Resolves to (N, C_out, Ho, Wo).
+   * strides [1, 1, sh, sw]; padding [top, bottom, left, right]. Resolves to (N, C_out, Ho, Wo), or
+   * (N, Ho, Wo, C_out) with dataFormat 'NHWC'. Rejects as deformConv2d does.
    */
   deformableConv2d(
     x: TensorLike,
@@ -204,7 +240,8 @@ export interface DeformConv {
   /**
    * A torchvision layer prepared for many forward calls (a model's layer run on frame after frame): the weights
    * are copied and packed once instead of at every call. Rejects with TypeError/RangeError for what can be
-   * checked without an input; shape errors come with the first forward call.
+   * checked without an input (shape errors come with the first forward call), with an Error when the instance
+   * was disposed or the copy of the weights does not fit in memory.
    */
   prepareDeformConv2d(weight: TensorLike, options?: DeformConv2dLayerOptions): Promise<DeformConv2dLayer>;
   /** A MindSpore layer prepared for many forward calls (see prepareDeformConv2d). */
@@ -217,7 +254,8 @@ export interface DeformConv {
   ): Promise<DeformableConv2dLayer>;
   /**
    * Gradients of deformConv2d for a given gradient of its output (same shape as the output), with the same
-   * arguments as the forward call. Each gradient has the shape (and data format) of its input.
+   * arguments as the forward call. Each gradient has the shape (and data format) of its input. Rejects as
+   * deformConv2d does.
    */
   deformConv2dBackward(
     gradOutput: TensorLike,
@@ -248,7 +286,12 @@ export interface DeformConv {
   dispose(): void;
 }
 
-/** Creates an instance (loads and instantiates the WebAssembly module). */
+/**
+ * Creates an instance (loads and instantiates the WebAssembly module, opens the WebGPU device). Rejects with a
+ * TypeError or RangeError for a bad option (gpuDevice included, whatever backend is chosen), and with an Error
+ * when a module fails to load or does not load within 30 s, when the engine lacks WebAssembly SIMD (and has no
+ * WebGPU), or when backend 'webgpu' finds no device.
+ */
 export function createDeformConv(options?: CreateOptions): Promise<DeformConv>;
 
 /** Pure layout conversions (NCHW), no instance needed. Copies only: a round trip is exact. */

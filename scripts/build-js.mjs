@@ -1,30 +1,34 @@
-// Bundles the JS API (bindings/api/, with the backends of bindings/wasm/ and bindings/webgpu/ and its WGSL kernels) into dist/: index.cjs (Node, require), index.mjs (Node, import),
-// browser.mjs (browsers and bundlers), and copies the TypeScript declarations.
+// Bundles the JS API (bindings/api/, with the backends of bindings/wasm/ and bindings/webgpu/ and its WGSL kernels)
+// into dist/: index.cjs (Node, require), index.mjs (Node, import), browser.mjs (browsers and bundlers), and copies
+// the TypeScript declarations (index.d.ts for require, index.d.mts for import).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import bundle from './bundle-options.cjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 mkdirSync(dist, { recursive: true });
 const banner = { js: '// deformconv-wasm: generated from bindings/ by scripts/build-js.mjs. Do not edit.' };
-// The WebGPU kernels (bindings/webgpu/*.wgsl) go into the bundles as strings.
-const loader = { '.wgsl': 'text' };
+// The WebGPU kernels as strings, the version from package.json.
+const shared = bundle.bundleOptions();
 
 await build({
   entryPoints: [join(root, 'bindings/api/node.js')],
   outfile: join(dist, 'index.cjs'),
-  bundle: true, format: 'cjs', platform: 'node', target: 'node20', banner, loader, logLevel: 'warning',
+  bundle: true, format: 'cjs', platform: 'node', target: 'node20', banner, logLevel: 'warning', ...shared,
 });
 await build({
   entryPoints: [join(root, 'bindings/api/browser.js')],
   outfile: join(dist, 'browser.mjs'),
-  bundle: true, format: 'esm', platform: 'browser', target: 'es2020', banner, loader, logLevel: 'warning',
+  bundle: true, format: 'esm', platform: 'browser', target: 'es2020', banner, logLevel: 'warning', ...shared,
   // The Emscripten modules stay separate files next to the bundle, imported by relative path (see browser.js).
   external: ['./wasm/*'],
 });
-// Node's `import`: the CommonJS bundle through createRequire, so both forms share one implementation.
+// Node's `import`: the CommonJS bundle through createRequire, so both forms share one implementation. Named
+// exports only, as in every entry point (a default export would exist in some and not in others).
 writeFileSync(join(dist, 'index.mjs'), `${banner.js}
 import { createRequire } from 'node:module';
 const api = createRequire(import.meta.url)('./index.cjs');
@@ -32,7 +36,9 @@ export const createDeformConv = api.createDeformConv;
 export const layouts = api.layouts;
 export const DeformConv = api.DeformConv;
 export const version = api.version;
-export default api;
 `);
+// The same declarations for require (index.d.ts) and for import (index.d.mts): TypeScript reads a .d.ts of this
+// CommonJS package as CommonJS, and would then let an ES module import a default export that is not there.
 copyFileSync(join(root, 'bindings/index.d.ts'), join(dist, 'index.d.ts'));
+copyFileSync(join(root, 'bindings/index.d.ts'), join(dist, 'index.d.mts'));
 console.log('JS bundles written to dist/');

@@ -38,7 +38,9 @@ constexpr size_t kGemmMR = xsimd::batch<float, Arch>::size == 4 ? (kFusedMultipl
                                                                    : 8;
 constexpr size_t kGemmNR = kernels::gemm_kblock_nr<Arch>();
 
-// Name of the instruction set, as info() reports it ("sse4.1" means WebAssembly SIMD in the WASM builds).
+// xsimd's name of the instruction set the kernels are compiled for: "sse4.1" in the WebAssembly builds, where
+// SSE4.1 intrinsics become WebAssembly SIMD. simd_name() (simd_name.cpp) reports "wasm-simd128" there instead,
+// which is what info().simdInstructions shows.
 inline const char* arch_name() { return Arch::name(); }
 
 }  // namespace dcn

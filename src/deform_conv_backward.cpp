@@ -49,6 +49,7 @@
 #include "buffer.h"
 #include "channel_runs.h"
 #include "checked_math.h"
+#include "empty_output.h"
 #include "kernels/f32_add_rows.h"
 #include "kernels/f32_bilinear_depthwise_backward.h"
 #include "kernels/f32_bilinear_gather.h"
@@ -523,11 +524,11 @@ void reduce_weight_gradients(const Call& c, int threads, ThreadPool& pool) {
 Status check_pointers(const ConvParams& p, const BackwardTensors& x) {
   const bool torch_mask = p.use_mask && p.convention == Convention::kTorchvision;
   const char* missing = !x.grad_output ? "gradOutput"
-                        : !x.input ? "input"
+                        : (!x.input && p.input_elements > 0) ? "input"
                         : !x.weight ? "weight"
                         : !x.offset ? "offset"
                         : (torch_mask && !x.mask) ? "mask"
-                        : !x.grad_input ? "the input gradient"
+                        : (!x.grad_input && p.input_elements > 0) ? "the input gradient"
                         : !x.grad_offset ? "the offset gradient"
                         : (torch_mask && !x.grad_mask) ? "the mask gradient"
                         : !x.grad_weight ? "the weight gradient"
@@ -540,6 +541,7 @@ Status check_pointers(const ConvParams& p, const BackwardTensors& x) {
 }  // namespace
 
 int64_t backward_workspace_bytes(const ConvParams& p, int threads) {
+  if (has_empty_output(p)) return 0;
   Tiling t;
   if (!choose_tiling(p, threads, &t)) return -1;
   const double total = static_cast<double>(t.thread_bytes) * threads + round64(4 * t.image_floats) +
@@ -548,6 +550,7 @@ int64_t backward_workspace_bytes(const ConvParams& p, int threads) {
 }
 
 Status deform_conv2d_backward(const ConvParams& p, const BackwardTensors& x, ThreadPool& pool) {
+  if (has_empty_output(p)) return zero_gradients(p, x);
   Status status = check_pointers(p, x);
   if (!status.ok()) return status;
   const int threads = pool.threads();

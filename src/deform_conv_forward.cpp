@@ -30,6 +30,7 @@
 #include "buffer.h"
 #include "channel_runs.h"
 #include "checked_math.h"
+#include "empty_output.h"
 #include "kernels/f32_bilinear_depthwise.h"
 #include "kernels/f32_bilinear_gather.h"
 #include "kernels/f32_gemm_kblock.h"
@@ -252,6 +253,7 @@ void pack_layer_weights(const ConvParams& p, const float* weight, const float* b
 }  // namespace
 
 int64_t forward_workspace_bytes(const ConvParams& p, int threads, bool input_channels_last) {
+  if (has_empty_output(p)) return 0;
   Tiling t;
   if (!choose_tiling(p, threads, input_channels_last, &t)) return -1;
   // Every term is below 2^31 * 64, so the int64 sum is exact (bytes are not capped at 2^31 like elements).
@@ -275,8 +277,10 @@ Status pack_forward_weights(const ConvParams& p, const float* weight, const floa
 }
 
 Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, ThreadPool& pool) {
+  if (has_empty_output(p)) return Status::Ok();
   const bool torch_mask = p.convention == Convention::kTorchvision && p.use_mask;
-  const char* missing = !x.input ? "input" : (!x.weight && !x.packed_weights) ? "weight" : !x.offset ? "offset" : !x.output ? "the output"
+  // The input may be null when it is empty (height or width 0): every sample then reads the zero row.
+  const char* missing = (!x.input && p.input_elements > 0) ? "input" : (!x.weight && !x.packed_weights) ? "weight" : !x.offset ? "offset" : !x.output ? "the output"
                         : (torch_mask && !x.mask) ? "mask" : (p.has_bias && !x.bias && !x.packed_weights) ? "bias" : nullptr;
   if (missing) return Status::TypeError(std::string("forward: ") + missing + " must be given");
   const int threads = pool.threads();

@@ -21,10 +21,15 @@
 
 namespace dcn {
 
-// The version of the package this core belongs to (kept equal to package.json's by a test).
-constexpr const char* kVersion = "0.1.0";
+// The version of the package this core belongs to: package.json's, which CMake reads and passes as DCN_VERSION
+// (tests/native/version_test.cpp and tests/js/version.test.js check that the builds agree with it).
+#ifndef DCN_VERSION
+#error "DCN_VERSION is package.json's version; build with CMake, which defines it"
+#endif
+constexpr const char* kVersion = DCN_VERSION;
 
-// Name of the SIMD instruction set this build's kernels use ("sse4.1" is WebAssembly SIMD under Emscripten).
+// Name of the SIMD instruction set this build's kernels use: "wasm-simd128" in the WebAssembly builds (whose
+// kernels are written for SSE4.1 and translated by Emscripten), xsimd's name of the architecture natively.
 const char* simd_name();
 
 }  // namespace dcn

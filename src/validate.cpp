@@ -1,5 +1,7 @@
-// Validation of a deformable convolution call: ranks, then attributes, then the weight and groups, then the
-// output size, then offset, mask, bias and grad_output against them, then every element count. The first
+// Validation of a deformable convolution call: ranks and dimensions, then attributes, then the weight and
+// groups, then the output size, then offset, mask, bias and grad_output against them, then every element
+// count. Empty tensors are valid where torchvision takes them (a batch of 0 images, 0 output channels, an
+// input of height or width 0 that padding makes room for): their calls give empty results. The first
 // failed rule is reported, in one sentence that names the argument (in the caller's convention), what must
 // hold and what was given.
 #include "validate.h"
@@ -25,15 +27,31 @@ struct Dims {
 Dims dims_of(DataFormat format) { return format == DataFormat::kNHWC ? Dims{3, 1, 2} : Dims{1, 2, 3}; }
 const char* layout_name(DataFormat format) { return format == DataFormat::kNHWC ? "NHWC" : "NCHW"; }
 
-Status check_rank4(const std::vector<int64_t>& shape, const char* name, const char* meaning) {
+// One dimension of a 4-D tensor: its name in messages and its smallest value. A dimension may be 0 where
+// torchvision accepts it: the batch, the input's height and width (padding can still make room for the
+// kernel), the output channels; the others must be at least 1, as torchvision's kernels divide by them.
+struct Dim {
+  const char* name;
+  int64_t min;
+};
+
+// The dimensions of a 4-D activation tensor with `channels` channels (NCHW or NHWC); spatial_min: the smallest
+// height and width.
+std::vector<Dim> activation_dims(DataFormat format, const char* height, const char* width, const char* channels,
+                                 int64_t spatial_min) {
+  if (format == DataFormat::kNHWC) return {{"N", 0}, {height, spatial_min}, {width, spatial_min}, {channels, 1}};
+  return {{"N", 0}, {channels, 1}, {height, spatial_min}, {width, spatial_min}};
+}
+
+Status check_rank4(const std::vector<int64_t>& shape, const char* name, const char* meaning, const std::vector<Dim>& dims) {
   if (shape.size() != 4) {
     return Status::RangeError(cat(name, " must be a 4-D tensor ", meaning, ", got shape ", shape_string(shape),
                                   " (", shape.size(), "-D)"));
   }
-  for (int64_t d : shape) {
-    if (d < 1 || d > kMaxElements) {
-      return Status::RangeError(cat(name, " must have every dimension between 1 and 2147483647, got shape ",
-                                    shape_string(shape)));
+  for (size_t i = 0; i < 4; ++i) {
+    if (shape[i] < dims[i].min || shape[i] > kMaxElements) {
+      return Status::RangeError(cat(name, ": ", dims[i].name, " (shape[", i, "]) must be between ", dims[i].min,
+                                    " and 2147483647, got shape ", shape_string(shape)));
     }
   }
   return Status::Ok();
@@ -157,18 +175,23 @@ Status validate(const ConvRequest& r, ConvParams* out) {
   p.convention = r.convention;
   p.data_format = r.data_format;
 
-  // 1. Ranks and positive dimensions.
-  Status s = check_rank4(r.input_shape, names.input, nhwc ? "(N, H, W, C_in)" : "(N, C_in, H, W)");
+  // 1. Ranks and dimensions.
+  Status s = check_rank4(r.input_shape, names.input, nhwc ? "(N, H, W, C_in)" : "(N, C_in, H, W)",
+                         activation_dims(r.data_format, "H", "W", "C_in", 0));
   if (!s.ok()) return s;
-  s = check_rank4(r.weight_shape, names.weight, "(C_out, C_in / groups, kh, kw)");
+  s = check_rank4(r.weight_shape, names.weight, "(C_out, C_in / groups, kh, kw)",
+                  {{"C_out", 0}, {"C_in / groups", 1}, {"kh", 1}, {"kw", 1}});
   if (!s.ok()) return s;
+  const char* offset_channels = mindspore ? "3 * deformableGroups * kh * kw" : "2 * offset_groups * kh * kw";
   s = check_rank4(r.offset_shape, names.offset,
                   mindspore ? (nhwc ? "(N, Ho, Wo, 3 * deformableGroups * kh * kw)" : "(N, 3 * deformableGroups * kh * kw, Ho, Wo)")
-                            : (nhwc ? "(N, Ho, Wo, 2 * offset_groups * kh * kw)" : "(N, 2 * offset_groups * kh * kw, Ho, Wo)"));
+                            : (nhwc ? "(N, Ho, Wo, 2 * offset_groups * kh * kw)" : "(N, 2 * offset_groups * kh * kw, Ho, Wo)"),
+                  activation_dims(r.data_format, "Ho", "Wo", offset_channels, 1));
   if (!s.ok()) return s;
   if (r.has_mask) {
     if (mindspore) return Status::RangeError("mask: MindSpore's layout has no separate mask; it is the third block of offsets");
-    s = check_rank4(r.mask_shape, names.mask, nhwc ? "(N, Ho, Wo, offset_groups * kh * kw)" : "(N, offset_groups * kh * kw, Ho, Wo)");
+    s = check_rank4(r.mask_shape, names.mask, nhwc ? "(N, Ho, Wo, offset_groups * kh * kw)" : "(N, offset_groups * kh * kw, Ho, Wo)",
+                    activation_dims(r.data_format, "Ho", "Wo", "offset_groups * kh * kw", 1));
     if (!s.ok()) return s;
   }
   if (r.has_bias && r.bias_shape.size() != 1) {

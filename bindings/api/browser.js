@@ -2,7 +2,8 @@
 // the threaded one when the page is cross-origin isolated (SharedArrayBuffer usable), else the SIMD-only one,
 // each in its relaxed-SIMD form where the browser validates relaxed SIMD (Chromium, Firefox; not Safari).
 // Works in pages and in Web Workers, served as is or through a bundler.
-import { createDeformConvOn, DeformConv, VERSION } from './deform-conv.js';
+import { createDeformConvOn } from './backend-choice.js';
+import { DeformConv, VERSION } from './deform-conv.js';
 import { wasmRelaxedSimdSupported, wasmSimdSupported } from './feature-detect.js';
 import { layouts } from './layouts.js';
 
@@ -21,7 +22,7 @@ const WEB_BUILDS = {
 
 let warned = false;
 const platform = {
-  defaultThreads: () => (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1,
+  logicalCores: () => (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1,
   threadsUsable: () => typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated === true,
   simdSupported: wasmSimdSupported,
   relaxedSimdSupported: wasmRelaxedSimdSupported,

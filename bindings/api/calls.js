@@ -1,5 +1,7 @@
-// The two public conventions, turned into one description of a call for the core:
-//   { args: plain object for the core's validator (bindings/wasm/embind_request.h, request_from), tensors: { name: tensor } }
+// The two public conventions, parsed into one description of a call (the first step of request.js):
+//   { convention, args: a plain object for the core's validator (bindings/wasm/embind_request.h, request_from),
+//     tensors: { name: { data, shape } or null }, names: { name: what the caller calls it } }
+// Only the kinds of the values and the option names are checked here; shapes and parameters are the core's.
 // torchvision.ops.deform_conv2d(input, offset, weight, bias, stride, padding, dilation, mask)
 // mindspore.ops.deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias, dilations, groups,
 //                                 deformable_groups, modulated)
@@ -46,7 +48,7 @@ export function torchvisionCall(input, offset, weight, options, { backward = fal
     dilation,
     gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
   };
-  return { args, tensors, argNames: TORCHVISION_NAMES };
+  return { convention: 'torchvision', args, tensors, names: TORCHVISION_NAMES };
 }
 
 /** deformableConv2d's parameters from its arguments and options, checked (in the core's argument names). */
@@ -89,7 +91,7 @@ export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, 
     ...mindsporeParams(kernelSize, strides, padding, o),
     gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
   };
-  return { args, tensors, argNames: MINDSPORE_NAMES };
+  return { convention: 'mindspore', args, tensors, names: MINDSPORE_NAMES };
 }
 
 // ---------------------------------------------------------------- prepared layers

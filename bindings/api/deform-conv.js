@@ -1,142 +1,22 @@
-// The public instance returned by createDeformConv(): argument handling for both conventions, backend
-// choice, info() and dispose(). Platform differences (how a module file is found and loaded, how many
-// cores there are, whether threads can run) come in through `platform`, from node.js or browser.js.
+// The public instance returned by createDeformConv() (backend-choice.js chooses and loads its backends). Each
+// call goes one way: its arguments are parsed (calls.js) and checked once into a request (request.js), which
+// the backend that runs it reads and never parses again; on WebGPU with backend 'auto', a failure inside the
+// GPU sends the same request to WebAssembly.
 import { mindsporeCall, mindsporeLayer, torchvisionCall, torchvisionLayer } from './calls.js';
 import { DeformConvLayer } from './prepared-layer.js';
-import { copyOfTensor, describe } from './tensors.js';
-import { WasmBackend } from '../wasm/backend.js';
-import { GpuFailure, WebGpuBackend } from '../webgpu/backend.js';
+import { makeRequest, releaseRequest, withCopiedTensors } from './request.js';
+import { GpuFailure } from '../webgpu/backend.js';
 
-export const VERSION = '0.1.0';
-
-const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild', 'relaxedSimd'];
-const INIT_TIMEOUT_MS = 30000;
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function checkCreateOptions(options) {
-  if (options === undefined || options === null) options = {};
-  if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`createDeformConv options must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!CREATE_OPTIONS.includes(key)) {
-      throw new TypeError(`createDeformConv has an unknown option '${key}'; the options are ${CREATE_OPTIONS.join(', ')}`);
-    }
-  }
-  const backend = options.backend === undefined ? 'auto' : options.backend;
-  if (!['auto', 'wasm', 'webgpu'].includes(backend)) {
-    throw new (typeof backend === 'string' ? RangeError : TypeError)(`backend must be 'auto', 'wasm' or 'webgpu', got ${describe(backend)}`);
-  }
-  const wasmBuild = options.wasmBuild === undefined ? 'auto' : options.wasmBuild;
-  if (!['auto', 'threads', 'simd'].includes(wasmBuild)) {
-    throw new (typeof wasmBuild === 'string' ? RangeError : TypeError)(`wasmBuild must be 'auto', 'threads' or 'simd', got ${describe(wasmBuild)}`);
-  }
-  const relaxedSimd = options.relaxedSimd === undefined ? 'auto' : options.relaxedSimd;
-  if (relaxedSimd !== 'auto' && relaxedSimd !== true && relaxedSimd !== false) {
-    throw new (typeof relaxedSimd === 'string' ? RangeError : TypeError)(`relaxedSimd must be 'auto', true or false, got ${describe(relaxedSimd)}`);
-  }
-  if (options.threads !== undefined) {
-    if (typeof options.threads !== 'number') throw new TypeError(`threads must be a number, got ${describe(options.threads)}`);
-    if (!Number.isInteger(options.threads) || options.threads < 1 || options.threads > 256) {
-      throw new RangeError(`threads must be an integer between 1 and 256, got ${options.threads}`);
-    }
-  }
-  if (options.gpu !== undefined && options.gpu !== null && (typeof options.gpu !== 'object' || typeof options.gpu.requestAdapter !== 'function')) {
-    throw new TypeError(`gpu must be a GPU object with requestAdapter() (navigator.gpu, or create([]) of the npm package 'webgpu'), got ${describe(options.gpu)}`);
-  }
-  return { backend, wasmBuild, relaxedSimd, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu };
-}
-
-export async function createDeformConvOn(platform, options) {
-  const o = checkCreateOptions(options);
-  return new DeformConv(await chooseBackends(platform, o), o.backend);
-}
-
-/**
- * The one place that decides what runs the calls ({ wasm, gpu, fallbackReason }):
- * - 'wasm': the WebAssembly module (threaded when threads > 1 and SharedArrayBuffer is usable).
- * - 'webgpu': a WebGPU device (the caller's gpuDevice, or one from any adapter, software ones included); the
- *   SIMD-only WebAssembly module is loaded beside it for validation (the core's validator, so both backends
- *   reject the same inputs with the same messages) and as the fallback. No device: reject.
- * - 'auto': threaded WebAssembly when it can run (threads > 1 and SharedArrayBuffer usable: Node.js, or a
- *   cross-origin isolated page); otherwise WebGPU on a hardware adapter (not a fallback/software one), or on
- *   the caller's gpuDevice; otherwise single-threaded WebAssembly, with fallbackReason saying why WebGPU was
- *   not used.
- * Without WebAssembly SIMD no WebAssembly build can run the operation: 'auto' then takes WebGPU on any
- * adapter, and a WebGPU instance loads the validation-only module (no SIMD, no kernels, no fallback).
- * relaxedSimd true on an engine without relaxed SIMD rejects before anything loads.
- */
-async function chooseBackends(platform, o) {
-  const simd = platform.simdSupported();
-  if (o.relaxedSimd === true && !platform.relaxedSimdSupported()) throw new Error(NO_RELAXED_SIMD);
-  const threadsWanted = o.threads === undefined ? platform.defaultThreads() : o.threads;
-  const threadedWasm = simd && threadsWanted > 1 && platform.threadsUsable() && o.wasmBuild !== 'simd';
-  if (o.backend === 'wasm' || (o.backend === 'auto' && threadedWasm)) {
-    return { wasm: await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted, o.relaxedSimd), gpu: null, fallbackReason: null };
-  }
-  let gpu = null, fallbackReason = null;
-  try {
-    gpu = await WebGpuBackend.open({
-      gpu: o.gpu, gpuDevice: o.gpuDevice, allowFallbackAdapter: o.backend === 'webgpu' || !simd,
-    });
-  } catch (e) {
-    if (!(e instanceof GpuFailure)) throw e;
-    if (o.backend === 'webgpu') throw new Error(`backend 'webgpu' is not available: ${e.message}`);
-    if (!simd) throw new Error(`${NO_SIMD}, and WebGPU is not available either: ${e.message}`);
-    fallbackReason = `WebGPU not used: ${e.message}`;
-  }
-  try {
-    const wasm = !gpu ? await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted, o.relaxedSimd)
-      : await loadWasm(platform, simd ? 'simd' : 'validate', 1, 1, o.relaxedSimd);
-    return { wasm, gpu, fallbackReason };
-  } catch (e) {
-    if (gpu) gpu.dispose();
-    throw e;
-  }
-}
-
-const NO_SIMD = 'this JavaScript engine does not support WebAssembly SIMD (fixed-width SIMD, 2021), which the ' +
-  'WebAssembly backend of deformconv-wasm needs';
-
-const NO_RELAXED_SIMD = "relaxedSimd: true needs WebAssembly relaxed SIMD (f32x4.relaxed_madd; Chromium 114+, " +
-  "Firefox 145+, Node.js 22+), which this JavaScript engine rejects; use relaxedSimd: 'auto' (the default) or false";
-
-/**
- * The build to load, and the file it is in. wasmBuild: 'auto' | 'threads' | 'simd', or 'validate' (the
- * validator alone, without SIMD). Each SIMD build also comes with relaxed SIMD (file '<build>-relaxed'),
- * loaded when relaxedSimd is true, or 'auto' and the engine validates relaxed SIMD.
- */
-async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted, relaxedSimd) {
-  if (wasmBuild !== 'validate' && !platform.simdSupported()) throw new Error(NO_SIMD);
-  let build = wasmBuild;
-  if (build === 'auto') build = threadsWanted > 1 && platform.threadsUsable() ? 'threads' : 'simd';
-  if (build === 'threads' && !platform.threadsUsable()) {
-    throw new Error("wasmBuild 'threads' needs SharedArrayBuffer: serve the page cross-origin isolated " +
-      '(Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)');
-  }
-  if (build === 'simd' && threadsAsked > 1 && wasmBuild === 'auto') {
-    platform.warn(`deformconv-wasm: ${threadsAsked} threads were asked for, but this page is not cross-origin isolated ` +
-      '(no SharedArrayBuffer), so the single-threaded SIMD build runs.');
-  }
-  const threads = build === 'threads' ? threadsWanted : 1;
-  // The threaded module starts its worker pool before it resolves; Emscripten 3.1.6 never resolves with a
-  // pool of 0, so a 1-thread instance of the threaded build keeps one idle worker.
-  const pool = build === 'threads' ? Math.max(1, threads - 1) : 0;
-  const relaxed = build !== 'validate' && (relaxedSimd === true || (relaxedSimd === 'auto' && platform.relaxedSimdSupported()));
-  const file = relaxed ? `${build}-relaxed` : build;
-  const module = await withTimeout(platform.loadModule(file, pool), INIT_TIMEOUT_MS, `loading the ${file} WebAssembly module`);
-  return new WasmBackend(module, build, threads);
-}
+// package.json's version, put in by the bundler (scripts/bundle-options.cjs).
+export const VERSION = __DCN_VERSION__;
 
 export class DeformConv {
-  /** @internal use createDeformConv() */
+  /**
+   * @internal use createDeformConv()
+   * @param backends { wasm: WasmBackend (its validator validates every call; a 'validate' build runs nothing),
+   *   gpu: WebGpuBackend or null, fallbackReason }
+   * @param mode the backend option: 'auto' | 'wasm' | 'webgpu'
+   */
   constructor({ wasm, gpu, fallbackReason }, mode) {
     this._wasm = wasm;
     this._gpu = gpu;
@@ -167,48 +47,66 @@ export class DeformConv {
   }
 
   /**
-   * Runs one call (a calls.js description) on the chosen backend; op: 'forward' | 'backward'. A WebGPU call
-   * is validated by the core first, so bad arguments reject exactly as on WebAssembly. A failure inside
-   * WebGPU rejects with backend 'webgpu'; with 'auto' the call runs on WebAssembly instead and
-   * fallbackReason says why. A lost device, a shader error or a WebGPU error retires the GPU for good; a call
-   * too large for the device's buffers (or its memory) only falls back itself. Both run on copies of the
-   * tensors taken before this returns its promise (copiedCall). resident: a prepared layer's
-   * { wasm: PackedWeights, gpu: ResidentBuffers } (forward only): where its weights stay between calls; its
-   * weight and bias are its own copies already, so they are not copied again.
+   * The request of a parsed call (calls.js), validated by the core; op: 'forward' | 'backward'. A call that
+   * will run on WebAssembly must also fit its memory (4 GiB); one that runs on WebGPU need not.
    */
-  async _run(op, given, resident = null) {
+  _request(op, call) {
     const wasm = this._live();
-    const onWasm = (call) => (op === 'forward' ? this._live().forward(call, resident && resident.wasm) : this._live()[op](call));
-    if (!this._gpu) return onWasm(given);
-    const validated = wasm.check(given);
-    const call = copiedCall(given, resident ? ['weight', 'bias'] : []);
+    return makeRequest(op, call, wasm.validator, this._gpu ? null : wasm);
+  }
+
+  /**
+   * Runs a request on the chosen backend and frees it. A WebGPU call runs on copies of the tensors taken
+   * before this returns its promise (withCopiedTensors). resident: a prepared layer's { wasm: PackedWeights,
+   * gpu: ResidentBuffers } (forward only): where its weights stay between calls; its weight and bias are its
+   * own copies already, so they are not copied again.
+   */
+  async _run(request, resident = null) {
     try {
-      const result = op === 'forward' ? await this._gpu.forward(call, validated, resident && resident.gpu) : await this._gpu[op](call, validated);
-      return op === 'forward' ? { data: result, shape: validated.outputShape } : gradientTensors(call, result);
-    } catch (e) {
-      if (!(e instanceof GpuFailure)) throw e;
-      if (this._mode === 'webgpu') throw new Error(`WebGPU backend failed: ${e.message}`);
-      if (wasm.build === 'validate') throw new Error(`WebGPU backend failed, and without WebAssembly SIMD there is no fallback: ${e.message}`);
-      this._fallbackReason = `WebGPU failed, this call ran on WebAssembly: ${e.message}`;
-      if (!e.transient && this._gpu) {
-        this._gpu.dispose();
-        this._gpu = null;
-        this.backend = 'wasm';
+      if (!this._gpu) return this._live().run(request, resident && resident.wasm);
+      const onGpu = withCopiedTensors(request, resident ? ['weight', 'bias'] : []);
+      try {
+        return await this._gpu.run(onGpu, resident && resident.gpu);
+      } catch (e) {
+        if (!(e instanceof GpuFailure)) throw e;
+        return this._fallBack(onGpu, resident, e);
       }
-      return onWasm(call);
+    } finally {
+      releaseRequest(request);
     }
+  }
+
+  /**
+   * A request that failed inside WebGPU: with backend 'webgpu' an Error; with 'auto' it runs on WebAssembly
+   * and fallbackReason says why. A lost device, a shader error or a WebGPU error retires the GPU for good; a
+   * call too large for the device's buffers (or its memory) only falls back itself.
+   */
+  _fallBack(request, resident, failure) {
+    if (this._mode === 'webgpu') throw new Error(`WebGPU backend failed: ${failure.message}`);
+    const wasm = this._live();
+    if (!wasm.canRun) throw new Error(`WebGPU backend failed, and without WebAssembly SIMD there is no fallback: ${failure.message}`);
+    if (!failure.transient && this._gpu) {
+      this._gpu.dispose();
+      this._gpu = null;
+      this.backend = 'wasm';
+    }
+    try {
+      wasm.checkMemory(request.validated);
+    } catch (e) {
+      throw new Error(`WebGPU backend failed (${failure.message}), and the call is too large for the WebAssembly fallback: ${e.message}`);
+    }
+    this._fallbackReason = `WebGPU failed, this call ran on WebAssembly: ${failure.message}`;
+    return wasm.run(request, resident && resident.wasm);
   }
 
   /** torchvision.ops.deform_conv2d */
   async deformConv2d(input, offset, weight, options) {
-    this._live();
-    return this._run('forward', torchvisionCall(input, offset, weight, options));
+    return this._run(this._request('forward', torchvisionCall(input, offset, weight, options)));
   }
 
   /** mindspore.ops.deformable_conv2d */
   async deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) {
-    this._live();
-    return this._run('forward', mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options));
+    return this._run(this._request('forward', mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options)));
   }
 
   /**
@@ -236,8 +134,8 @@ export class DeformConv {
    * Resolves to { gradInput, gradOffset, gradMask (null without mask), gradWeight, gradBias (null without bias) }.
    */
   async deformConv2dBackward(gradOutput, input, offset, weight, options) {
-    this._live();
-    const g = await this._run('backward', torchvisionCall(input, offset, weight, options, { backward: true, gradOutput }));
+    const call = torchvisionCall(input, offset, weight, options, { backward: true, gradOutput });
+    const g = await this._run(this._request('backward', call));
     return { gradInput: g.input, gradOffset: g.offset, gradMask: g.mask, gradWeight: g.weight, gradBias: g.bias };
   }
 
@@ -246,8 +144,8 @@ export class DeformConv {
    * Resolves to { gradX, gradWeight, gradOffsets ([dx | dy | mask] blocks), gradBias (null without bias) }.
    */
   async deformableConv2dBackward(gradOutput, x, weight, offsets, kernelSize, strides, padding, options) {
-    this._live();
-    const g = await this._run('backward', mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options, { backward: true, gradOutput }));
+    const call = mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options, { backward: true, gradOutput });
+    const g = await this._run(this._request('backward', call));
     return { gradX: g.input, gradWeight: g.weight, gradOffsets: g.offset, gradBias: g.bias };
   }
 
@@ -262,31 +160,4 @@ export class DeformConv {
     this._wasm.dispose();
     this._wasm = null;
   }
-}
-
-/**
- * The call with copies of its tensors, made before the call returns its promise. The GPU reads the tensors
- * later (after the calls in front of this one, after its pipelines compile), by which time the caller may have
- * changed, transferred (detached) or shrunk its arrays; the WebAssembly backend copies them into its heap at
- * once. With the copies a WebGPU call, and its WebAssembly fallback, computes what the arrays held when it was
- * made. They are also unshared: Dawn's writeBuffer takes no SharedArrayBuffer.
- */
-function copiedCall(call, alreadyCopied = []) {
-  const tensors = {};
-  for (const name of Object.keys(call.tensors)) {
-    tensors[name] = alreadyCopied.includes(name) ? call.tensors[name] : copyOfTensor(call.tensors[name], call.argNames[name]);
-  }
-  return { ...call, tensors };
-}
-
-/** The WebGPU backward's arrays as the WebAssembly backward answers: { input, offset, mask, weight, bias }. */
-function gradientTensors({ tensors }, g) {
-  const like = (data, tensor) => (data && tensor ? { data, shape: tensor.shape.slice() } : null);
-  return {
-    input: like(g.gradInput, tensors.input),
-    offset: like(g.gradOffset, tensors.offset),
-    mask: like(g.gradMask, tensors.mask),
-    weight: like(g.gradWeight, tensors.weight),
-    bias: like(g.gradBias, tensors.bias),
-  };
 }

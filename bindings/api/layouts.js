@@ -13,14 +13,18 @@ function taps(kernelSize) {
   return kh * kw;
 }
 
+// As the core's validator: a batch of 0 images converts to an empty tensor; channels, Ho and Wo are at least 1.
+const DIMS = [['N', 0], ['channels', 1], ['Ho', 1], ['Wo', 1]];
+
 function check4d(t, name, meaning) {
   if (t.shape.length !== 4) {
     throw new RangeError(`${name} must be a 4-D tensor ${meaning}, got shape [${t.shape.join(', ')}]`);
   }
-  // As the core: every dimension at least 1 (an empty tensor is a mistake, not a call to convert).
-  if (t.shape.includes(0)) {
-    throw new RangeError(`${name} must have every dimension between 1 and 2147483647, got shape [${t.shape.join(', ')}]`);
-  }
+  DIMS.forEach(([dim, min], i) => {
+    if (t.shape[i] < min) {
+      throw new RangeError(`${name}: ${dim} (shape[${i}]) must be between ${min} and 2147483647, got shape [${t.shape.join(', ')}]`);
+    }
+  });
   checkElementCount(t, name);
 }
 

@@ -1,7 +1,8 @@
 // Node.js entry point (bundled to dist/index.cjs; dist/index.mjs re-exports it for `import`).
 // Loads the CommonJS Emscripten modules from dist/wasm/ and hands them the .wasm bytes directly:
 // Emscripten 3.1.6 would otherwise try fetch() on a file path in Node 20 and fail.
-import { createDeformConvOn, DeformConv, VERSION } from './deform-conv.js';
+import { createDeformConvOn } from './backend-choice.js';
+import { DeformConv, VERSION } from './deform-conv.js';
 import { wasmRelaxedSimdSupported, wasmSimdSupported } from './feature-detect.js';
 import { layouts } from './layouts.js';
 
@@ -11,7 +12,7 @@ const path = require('path');
 
 let warned = false;
 const platform = {
-  defaultThreads: () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length) || 1,
+  logicalCores: () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length) || 1,
   threadsUsable: () => typeof SharedArrayBuffer === 'function',
   simdSupported: wasmSimdSupported,
   relaxedSimdSupported: wasmRelaxedSimdSupported,

@@ -2,37 +2,17 @@
 // parameters given once, its forward pass run on many inputs. Running a model calls the same layer again and
 // again with the same weights; a prepared layer copies them once and keeps them where the backend computes:
 // on WebAssembly in the heap, already packed for the GEMM, so that a call copies in only the input, offsets
-// and mask (for a 512-channel 3x3 layer the weights are 9.4 MB: their copy and packing were about 6% of a
-// call); on WebGPU in buffers on the device, uploaded at the first call. Every forward call is validated as
-// the one-shot call is, with the same messages.
+// and mask (what that saves is measured in bench/NOTES.md and stated in README's Performance section); on
+// WebGPU in buffers on the device, uploaded at the first call. Every forward call is validated as the one-shot
+// call is, with the same messages.
+import { PackedWeights } from '../wasm/packed-weights.js';
 import { ResidentBuffers } from '../webgpu/backend.js';
-
-/**
- * The packed weights a layer keeps in one WebAssembly backend's heap. The packed form depends on the weight
- * groups, which torchvision's convention derives from the input's channel count: the weights are packed at
- * the first call and packed again only if a later input implies other groups.
- */
-export class PackedWeights {
-  constructor() {
-    this.backend = null; // the WasmBackend whose heap holds them
-    this.pointer = 0;
-    this.bytes = 0;
-    this.groups = 0;
-  }
-
-  /** Frees the heap memory (if the backend is still alive). */
-  release() {
-    if (this.pointer && this.backend && this.backend.module) this.backend.module._free(this.pointer);
-    this.backend = null;
-    this.pointer = 0;
-  }
-}
 
 export class DeformConvLayer {
   /**
    * @internal use DeformConv.prepareDeformConv2d() or prepareDeformableConv2d()
    * @param instance the DeformConv that runs the calls
-   * @param makeCall (...forwardArguments) -> a calls.js description of the forward call
+   * @param makeCall (...forwardArguments) -> the parsed forward call (calls.js)
    * @param convention 'torchvision' | 'mindspore'
    */
   constructor(instance, makeCall, convention) {
@@ -50,7 +30,7 @@ export class DeformConvLayer {
    */
   async forward(...args) {
     if (!this._instance) throw new Error('this prepared layer was disposed; prepare it again');
-    return this._instance._run('forward', this._makeCall(...args), this._resident);
+    return this._instance._run(this._instance._request('forward', this._makeCall(...args)), this._resident);
   }
 
   /** Frees the layer's packed weights and GPU buffers. Later calls reject; a second dispose() does nothing. */

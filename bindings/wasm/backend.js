@@ -1,32 +1,25 @@
 // The WebAssembly backend: one Emscripten module and one core Engine (with its thread pool) per instance.
-// A call validates in the core, checks the data lengths, copies the tensors into the module's heap, runs,
-// copies the results out into fresh Float32Arrays the caller owns, and frees everything, error or not.
+// It runs requests (bindings/api/request.js) that the instance's validator, this module's, has accepted: copies
+// the tensors into the module's heap, runs the validated call, copies the results out into fresh Float32Arrays
+// the caller owns, and frees everything, error or not.
 // The forward pass works channels-last, so an NCHW input is written into the heap channels-last during its
 // copy-in (through a small staging block the core transposes): the core then needs no second, NHWC copy of
 // the input, and the memory a call adds beyond its tensors stays bounded whatever the image size.
-import { checkElementCount } from '../api/tensors.js';
+import { CoreValidator, errorFrom, HEADROOM_BYTES, heapBytes } from './validator.js';
 
 // Floats of the staging block of the channels-last copy-in (1 MiB).
 const STAGING_FLOATS = 1 << 18;
 
-// Bytes held back while a call's tensors are copied in, and released just before the core runs: the core
-// and its embind glue make a few small allocations of their own (argument lists, messages), and in a
-// WebAssembly module built without exceptions a failed small allocation aborts the module. With this
-// headroom, running out of memory is always one of the checked failures (an Error), never an abort.
-const HEADROOM_BYTES = 256 * 1024;
+// The gradient each differentiable input gets, by tensor name. MindSpore's mask lives inside offsets.
+const GRADIENTS = { input: 'gradInput', offset: 'gradOffset', mask: 'gradMask', weight: 'gradWeight', bias: 'gradBias' };
 
 // What the core of a relaxed-SIMD build calls its instruction set (src/simd_name.cpp).
 const RELAXED_SIMD_NAME = 'wasm-relaxed-simd';
 
-function errorFrom(answer) {
-  const Kind = answer.errorKind === 'TypeError' ? TypeError : answer.errorKind === 'RangeError' ? RangeError : Error;
-  return new Kind(answer.message);
-}
-
 export class WasmBackend {
   /**
    * @param module an instantiated Emscripten module (dist/wasm/deformconv-*.{cjs,mjs})
-   * @param build 'threads' | 'simd'
+   * @param build 'threads' | 'simd', or 'validate' (the SIMD-free module: it validates, it runs nothing)
    * @param threads threads the engine runs (the caller's thread included)
    */
   constructor(module, build, threads) {
@@ -34,6 +27,13 @@ export class WasmBackend {
     this.build = build;
     this.engine = new module.Engine(threads);
     this.threads = this.engine.threads();
+    /** The core's validator in this module: every call of the instance is validated here. */
+    this.validator = new CoreValidator(module, this.engine);
+  }
+
+  /** Whether this module can run calls (the validation-only module cannot). */
+  get canRun() {
+    return this.build !== 'validate';
   }
 
   /** A Float32Array over the whole heap; made afresh because the heap's buffer changes when memory grows. */
@@ -42,56 +42,54 @@ export class WasmBackend {
     return new Float32Array(buffer);
   }
 
-  /** Validates a call's arguments in the core; returns the core's answer (outputShape, flops, ...) or throws. */
-  validate(args) {
-    const answer = this.engine.validate(args);
-    if (!answer.ok) throw errorFrom(answer);
-    return answer;
-  }
-
   /**
-   * Validates a call described by calls.js in the core and checks that every tensor's data holds what its
-   * shape says; returns the core's answer. The WebGPU backend validates through this too.
+   * A RangeError unless the validated call (an embind ValidatedCall) fits in this module's memory: its tensors,
+   * results and workspace together within 4 GiB. Asked of every call before it runs here.
    */
-  check({ args, tensors, argNames }) {
-    this.ensureHeadroom();
-    const plan = this.validate(args);
-    for (const name of Object.keys(tensors)) if (tensors[name]) checkElementCount(tensors[name], argNames[name]);
-    return plan;
+  checkMemory(validated) {
+    const answer = this.engine.checkMemory(validated);
+    if (!answer.ok) throw errorFrom(answer);
   }
 
   /**
-   * Runs a forward call described by calls.js. Returns { data, shape }. packed: a prepared layer's
-   * PackedWeights (prepared-layer.js) or null; with it the weights are packed into the heap once, at the
+   * Runs a request (request.js). Forward: { data, shape }. Backward: the gradients keyed by tensor name,
+   * { input, offset, mask, weight, bias }, each { data, shape } or null when that input is absent.
+   * packed: a prepared layer's PackedWeights (forward only), or null.
+   */
+  run(request, packed = null) {
+    return request.op === 'forward' ? this.forward(request, packed) : this.backward(request);
+  }
+
+  /**
+   * packed: a prepared layer's PackedWeights or null; with it the weights are packed into the heap once, at the
    * first call (or when the weight groups change), and not copied in again.
    */
-  forward(call, packed = null) {
-    const { args, tensors, argNames } = call;
-    const plan = this.check(call);
-    const names = ['input', 'offset', 'mask'].concat(packed ? [] : ['weight', 'bias']).filter((name) => tensors[name]);
+  forward(request, packed) {
+    const { tensors, names } = request;
+    const copied = ['input', 'offset', 'mask'].concat(packed ? [] : ['weight', 'bias']).filter((name) => tensors[name]);
     const pointers = {};
-    const channelsLast = args.dataFormat !== 'NHWC';
+    const channelsLast = request.dataFormat !== 'NHWC';
     let headroom = this.allocateBytes(HEADROOM_BYTES, 'the core\'s working headroom');
     try {
-      if (packed) pointers.packedWeights = this.packedWeightsFor(packed, plan, tensors, argNames);
-      for (const name of names) {
+      if (packed) pointers.packedWeights = this.packedWeightsFor(packed, request);
+      for (const name of copied) {
         pointers[name] = name === 'input' && channelsLast
-          ? this.copyInChannelsLast(tensors.input, argNames.input)
-          : this.copyIn(tensors[name].data, argNames[name]);
+          ? this.copyInChannelsLast(tensors.input, names.input)
+          : this.copyIn(tensors[name].data, names[name]);
       }
-      pointers.output = this.allocate(plan.outputElements, 'the output');
+      pointers.output = this.allocate(request.outputElements, 'the output');
       this.module._free(headroom);
       headroom = 0;
       const liveBefore = this.module.workspaceLiveBytes();
       this.module.resetWorkspacePeak();
-      const answer = this.engine.forward(pointers, channelsLast);
+      const answer = this.engine.forward(request.validated, pointers, channelsLast);
       if (!answer.ok) throw errorFrom(answer);
       this.lastForwardMemory = {
         workspacePeakBytes: this.module.workspacePeakBytes() - liveBefore,
-        packedWeightBytes: packed ? 0 : plan.packedWeightBytes,
+        packedWeightBytes: packed ? 0 : request.packedWeightBytes,
         stagingBytes: channelsLast ? this.lastStagingBytes : 0,
       };
-      return { data: this.copyOut(pointers.output, plan.outputElements), shape: plan.outputShape };
+      return { data: this.copyOut(pointers.output, request.outputElements), shape: request.outputShape.slice() };
     } finally {
       if (headroom) this.module._free(headroom);
       for (const name of Object.keys(pointers)) if (name !== 'packedWeights') this.module._free(pointers[name]);
@@ -99,23 +97,22 @@ export class WasmBackend {
   }
 
   /**
-   * The heap address of a prepared layer's weights packed for the call validate() accepted last (plan): kept
-   * from an earlier call when the weight groups are the same, else packed now from copies of the weight and
-   * bias that are freed right after.
+   * The heap address of a prepared layer's weights packed for this request: kept from an earlier call when the
+   * weight groups are the same, else packed now from copies of the weight and bias that are freed right after.
    */
-  packedWeightsFor(packed, plan, tensors, argNames) {
-    if (packed.backend === this && packed.pointer && packed.groups === plan.groups && packed.bytes === plan.packedWeightBytes) {
-      return packed.pointer;
-    }
+  packedWeightsFor(packed, request) {
+    const { tensors, names } = request;
+    const groups = request.params.groups, bytes = request.packedWeightBytes;
+    if (packed.backend === this && packed.pointer && packed.groups === groups && packed.bytes === bytes) return packed.pointer;
     packed.release();
     const pointers = {};
     try {
-      pointers.packedWeights = this.allocateBytes(plan.packedWeightBytes, 'the packed weights');
-      pointers.weight = this.copyIn(tensors.weight.data, argNames.weight);
-      if (tensors.bias) pointers.bias = this.copyIn(tensors.bias.data, argNames.bias);
-      const answer = this.engine.packWeights(pointers);
+      pointers.packedWeights = this.allocateBytes(bytes, 'the packed weights');
+      pointers.weight = this.copyIn(tensors.weight.data, names.weight);
+      if (tensors.bias) pointers.bias = this.copyIn(tensors.bias.data, names.bias);
+      const answer = this.engine.packWeights(request.validated, pointers);
       if (!answer.ok) throw errorFrom(answer);
-      Object.assign(packed, { backend: this, pointer: pointers.packedWeights, bytes: plan.packedWeightBytes, groups: plan.groups });
+      Object.assign(packed, { backend: this, pointer: pointers.packedWeights, bytes, groups });
       delete pointers.packedWeights;
       return packed.pointer;
     } finally {
@@ -123,31 +120,23 @@ export class WasmBackend {
     }
   }
 
-  /**
-   * Runs a backward call (calls.js with gradOutput). Returns the gradients keyed by tensor name:
-   * { input, offset, mask, weight, bias }, each { data, shape } or null when that input is absent.
-   */
-  backward({ args, tensors, argNames }) {
-    this.ensureHeadroom();
-    this.validate(args);
-    const names = ['gradOutput', 'input', 'weight', 'offset', 'mask', 'bias'].filter((name) => tensors[name]);
-    for (const name of names) checkElementCount(tensors[name], argNames[name]);
-    // One gradient per differentiable input, shaped like it. MindSpore's mask lives inside offsets.
-    const gradients = { input: 'gradInput', offset: 'gradOffset', mask: 'gradMask', weight: 'gradWeight', bias: 'gradBias' };
-    const present = Object.keys(gradients).filter((name) => tensors[name]);
+  backward(request) {
+    const { tensors, names } = request;
+    const copied = ['gradOutput', 'input', 'weight', 'offset', 'mask'].filter((name) => tensors[name]);
+    const present = Object.keys(GRADIENTS).filter((name) => tensors[name]);
     const pointers = {};
     let headroom = this.allocateBytes(HEADROOM_BYTES, 'the core\'s working headroom');
     try {
-      for (const name of names) if (name !== 'bias') pointers[name] = this.copyIn(tensors[name].data, argNames[name]);
-      for (const name of present) pointers[gradients[name]] = this.allocate(tensors[name].data.length, `the gradient of ${argNames[name]}`);
+      for (const name of copied) pointers[name] = this.copyIn(tensors[name].data, names[name]);
+      for (const name of present) pointers[GRADIENTS[name]] = this.allocate(tensors[name].data.length, `the gradient of ${names[name]}`);
       this.module._free(headroom);
       headroom = 0;
-      const answer = this.engine.backward(args, pointers);
+      const answer = this.engine.backward(request.validated, pointers);
       if (!answer.ok) throw errorFrom(answer);
       const result = {};
-      for (const name of Object.keys(gradients)) {
+      for (const name of Object.keys(GRADIENTS)) {
         result[name] = tensors[name]
-          ? { data: this.copyOut(pointers[gradients[name]], tensors[name].data.length), shape: [...tensors[name].shape] }
+          ? { data: this.copyOut(pointers[GRADIENTS[name]], tensors[name].data.length), shape: [...tensors[name].shape] }
           : null;
       }
       return result;
@@ -155,11 +144,6 @@ export class WasmBackend {
       if (headroom) this.module._free(headroom);
       for (const name of Object.keys(pointers)) this.module._free(pointers[name]);
     }
-  }
-
-  /** An Error unless HEADROOM_BYTES are free: the core's validator allocates a little too. */
-  ensureHeadroom() {
-    this.module._free(this.allocateBytes(HEADROOM_BYTES, 'the core\'s working headroom'));
   }
 
   /** Heap memory for `elements` floats; an Error (not an abort) when the heap cannot provide it. */
@@ -175,7 +159,7 @@ export class WasmBackend {
     const pointer = bytes > 0xffffffff ? 0 : this.module._malloc(Math.max(bytes, 4)) >>> 0;
     if (!pointer) {
       throw new Error(`out of memory: could not allocate ${bytes} bytes of WebAssembly memory for ${what} ` +
-        `(heap now ${this.heapF32().byteLength} bytes, at most 4 GiB)`);
+        `(heap now ${heapBytes(this.module)} bytes, at most 4 GiB)`);
     }
     return pointer;
   }

@@ -1,5 +1,7 @@
 // The embind glue: the only file that knows about JavaScript. It converts a plain JS arguments object into
-// a dcn::ConvRequest, calls the core, and answers with a plain object { ok, errorKind, message, ... }.
+// a dcn::ConvRequest once (validate, which hands back the call it accepted), runs accepted calls on the core,
+// and answers with a plain object { ok, errorKind, message, ... }. The Engine holds its thread pool and no
+// state of any call.
 // Tensors are passed as byte addresses in the module's heap; the JS layer (bindings/api/, bindings/wasm/backend.js) copies them in and
 // out. No exceptions cross this boundary: a rejected call is an answer, not a throw.
 #include <emscripten/bind.h>
@@ -24,8 +26,9 @@ using emscripten::val;
 namespace {
 
 using dcn_embind::answer;
-using dcn_embind::request_from;
-using dcn_embind::validation_answer;
+using dcn_embind::call_answer;
+using dcn_embind::validate_call;
+using dcn_embind::ValidatedCall;
 
 // A heap byte address from JS, as an unsigned number (the JS layer sends pointer >>> 0: _malloc returns
 // addresses above 2 GiB as negative numbers). Anything that is not an address is null, which the passes
@@ -42,51 +45,50 @@ const T* pointer(const val& pointers, const char* name) {
 float* mutable_pointer(const val& pointers, const char* name) { return const_cast<float*>(pointer<float>(pointers, name)); }
 
 // ---------------------------------------------------------------- answers out
-// backward: the call is a backward one (workspaceBytes is then the backward pass's).
-val answer(const dcn::Status& status, const dcn::ConvParams& p, int threads, bool backward) {
-  val out = validation_answer(status, p);
+// The answer to a full module's validation: validate_arguments' (with the ValidatedCall), plus what only the
+// full modules can say, for the threads of this engine: the workspace of the pass and the packed weights' size.
+val full_answer(const val& args, int threads) {
+  ValidatedCall call;
+  const dcn::Status status = validate_call(args, &call);
+  val out = call_answer(status, call);
   if (!status.ok()) return out;
+  const dcn::ConvParams& p = call.params;
   // The JS layer hands the core every NCHW input already channels-last (backend.js), so the forward
   // pass needs no NHWC copy of it.
   const int64_t workspace =
-      backward ? dcn::backward_workspace_bytes(p, threads) : dcn::forward_workspace_bytes(p, threads, true);
+      call.backward ? dcn::backward_workspace_bytes(p, threads) : dcn::forward_workspace_bytes(p, threads, true);
   out.set("workspaceBytes", static_cast<double>(workspace));
-  if (!backward) out.set("packedWeightBytes", static_cast<double>(dcn::forward_packed_weight_bytes(p)));
+  if (!call.backward) out.set("packedWeightBytes", static_cast<double>(dcn::forward_packed_weight_bytes(p)));
   return out;
 }
 
 // ---------------------------------------------------------------- the engine
-// One per createDeformConv() instance: owns the thread pool.
+// One per createDeformConv() instance: owns the thread pool, and nothing of any call. Every call runs a
+// ValidatedCall that validate() made and JS passes back.
 class Engine {
  public:
   explicit Engine(int threads) : pool_(clamp_threads(threads)) {}
 
   int threads() const { return pool_.threads(); }
 
-  // Validates a call and reports the output shape, so the JS layer can allocate before running. A call
-  // whose tensors, results and workspace cannot all fit in the 4 GiB heap is a RangeError here, before
-  // anything is allocated. A valid call's params are kept for the forward() or packWeights() that follows
-  // (the JS layer validates every call right before running it, synchronously): reading the arguments
-  // object through embind costs tens of microseconds, so the call is not parsed twice.
-  val validate(const val& args) {
-    const dcn::ConvRequest request = request_from(args);
-    dcn::ConvParams p;
-    dcn::Status s = dcn::validate(request, &p);
-    if (s.ok()) {
-      s = request.has_grad_output ? dcn::check_backward_memory(p, threads())
-                                  : dcn::check_forward_memory(p, threads(), dcn::kAddressSpaceBytes, true);
-    }
-    has_validated_ = s.ok() && !request.has_grad_output;
-    if (has_validated_) validated_ = p;
-    return answer(s, p, threads(), request.has_grad_output);
+  // Validates a call's arguments (args: see request_from in embind_request.h) and answers with its output
+  // shape and sizes, so the JS layer can allocate before running it, and the ValidatedCall to run it with.
+  val validate(const val& args) { return full_answer(args, threads()); }
+
+  // A RangeError unless the call's tensors, results and workspace all fit in the 4 GiB heap of this module,
+  // checked before anything is allocated. Asked of every call that runs on WebAssembly.
+  val check_memory(const ValidatedCall& call) {
+    const dcn::Status s = call.backward ? dcn::check_backward_memory(call.params, threads())
+                                        : dcn::check_forward_memory(call.params, threads(), dcn::kAddressSpaceBytes, true);
+    return answer(s);
   }
 
-  // Runs the forward call validate() accepted last. pointers: { input, weight, offset, mask, bias, output }
-  // heap byte addresses (mask, bias may be 0/null), or packedWeights (from packWeights) instead of weight
-  // and bias; input_channels_last: the JS layer wrote an NCHW input channels-last (toChannelsLast).
-  val forward(const val& pointers, bool input_channels_last) {
-    if (!has_validated_) return answer(dcn::Status::Internal("forward: no validated call to run (validate it first)"));
-    const dcn::ConvParams& p = validated_;
+  // Runs a validated forward call. pointers: { input, weight, offset, mask, bias, output } heap byte addresses
+  // (mask, bias may be absent), or packedWeights (from packWeights) instead of weight and bias;
+  // input_channels_last: the JS layer wrote an NCHW input channels-last (toChannelsLast).
+  val forward(const ValidatedCall& call, const val& pointers, bool input_channels_last) {
+    if (call.backward) return answer(dcn::Status::Internal("forward: the call was validated as a backward call"));
+    const dcn::ConvParams& p = call.params;
     dcn::ForwardTensors t;
     t.input = pointer<float>(pointers, "input");
     t.packed_weights = pointer<float>(pointers, "packedWeights");
@@ -96,16 +98,15 @@ class Engine {
     t.bias = p.has_bias ? pointer<float>(pointers, "bias") : nullptr;
     t.output = mutable_pointer(pointers, "output");
     t.input_channels_last = input_channels_last;
-    const dcn::Status s = dcn::deform_conv2d_forward(p, t, pool_);
-    return answer(s, p, threads(), false);
+    return answer(dcn::deform_conv2d_forward(p, t, pool_));
   }
 
-  // Packs the weights of the forward call validate() accepted last into packedWeights (packedWeightBytes
-  // of validate's answer). pointers: { weight, bias, packedWeights }. Used by prepared layers, which pack once
-  // and run many calls.
-  val pack_weights(const val& pointers) {
-    if (!has_validated_) return answer(dcn::Status::Internal("packWeights: no validated call (validate it first)"));
-    const dcn::ConvParams& p = validated_;
+  // Packs the weights of a validated forward call into packedWeights (packedWeightBytes of validate's
+  // answer). pointers: { weight, bias, packedWeights }. Used by prepared layers, which pack once and run many
+  // calls.
+  val pack_weights(const ValidatedCall& call, const val& pointers) {
+    if (call.backward) return answer(dcn::Status::Internal("packWeights: the call was validated as a backward call"));
+    const dcn::ConvParams& p = call.params;
     const dcn::Status s = dcn::pack_forward_weights(p, pointer<float>(pointers, "weight"),
                                                     p.has_bias ? pointer<float>(pointers, "bias") : nullptr,
                                                     mutable_pointer(pointers, "packedWeights"), pool_);
@@ -126,14 +127,11 @@ class Engine {
     });
   }
 
-  // pointers: { gradOutput, input, weight, offset, mask, gradInput, gradOffset, gradMask, gradWeight,
-  // gradBias } heap byte addresses; args must carry gradOutputShape. Gradients are overwritten.
-  val backward(const val& args, const val& pointers) {
-    const dcn::ConvRequest request = request_from(args);
-    if (!request.has_grad_output) return answer(dcn::Status::TypeError("gradOutput must be a tensor"));
-    dcn::ConvParams p;
-    dcn::Status s = dcn::validate(request, &p);
-    if (!s.ok()) return answer(s);
+  // Runs a validated backward call. pointers: { gradOutput, input, weight, offset, mask, gradInput,
+  // gradOffset, gradMask, gradWeight, gradBias } heap byte addresses. Gradients are overwritten.
+  val backward(const ValidatedCall& call, const val& pointers) {
+    if (!call.backward) return answer(dcn::Status::Internal("backward: the call was validated without a gradOutput"));
+    const dcn::ConvParams& p = call.params;
     const bool separate_mask = p.convention == dcn::Convention::kTorchvision && p.use_mask;
     dcn::BackwardTensors t;
     t.grad_output = pointer<float>(pointers, "gradOutput");
@@ -146,8 +144,7 @@ class Engine {
     t.grad_mask = separate_mask ? mutable_pointer(pointers, "gradMask") : nullptr;
     t.grad_weight = mutable_pointer(pointers, "gradWeight");
     t.grad_bias = p.has_bias ? mutable_pointer(pointers, "gradBias") : nullptr;
-    s = dcn::deform_conv2d_backward(p, t, pool_);
-    return answer(s, p, threads(), true);
+    return answer(dcn::deform_conv2d_backward(p, t, pool_));
   }
 
  private:
@@ -160,8 +157,6 @@ class Engine {
 #endif
   }
   dcn::ThreadPool pool_;
-  dcn::ConvParams validated_;  // the last forward call validate() accepted
-  bool has_validated_ = false;
 };
 
 bool has_threads() {
@@ -192,10 +187,12 @@ std::string version() { return dcn::kVersion; }
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(deformconv) {
+  emscripten::class_<ValidatedCall>("ValidatedCall");
   emscripten::class_<Engine>("Engine")
       .constructor<int>()
       .function("threads", &Engine::threads)
       .function("validate", &Engine::validate)
+      .function("checkMemory", &Engine::check_memory)
       .function("forward", &Engine::forward)
       .function("packWeights", &Engine::pack_weights)
       .function("toChannelsLast", &Engine::to_channels_last)

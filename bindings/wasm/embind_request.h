@@ -1,6 +1,7 @@
 // The validation half of the embind glue, shared by the full WebAssembly modules (embind.cpp) and the
-// validation-only module (validator_module.cpp): a plain JS arguments object in, a dcn::ConvRequest out; a
-// Status and ConvParams in, a plain answer object { ok, errorKind, message, outputShape, params, ... } out.
+// validation-only module (validator_module.cpp), so that both validate with the same code: a plain JS
+// arguments object in, a dcn::ConvRequest out; a Status and ConvParams in, a plain answer object
+// { ok, errorKind, message, outputShape, params, ..., call } out.
 #pragma once
 
 #include <emscripten/val.h>
@@ -120,6 +121,15 @@ inline val params_object(const dcn::ConvParams& p) {
   return out;
 }
 
+// A call the validator accepted, kept on the C++ side: validate() hands it to JS in its answer (`call`), and
+// JS passes it back to run that call (Engine.forward, packWeights, backward, checkMemory), then deletes it.
+// So a call's arguments are read through embind once, and the module keeps nothing between a validation and
+// the run it is for: calls validated one after another each run with their own parameters.
+struct ValidatedCall {
+  dcn::ConvParams params;
+  bool backward = false;  // validated with a gradOutput: only backward() runs it
+};
+
 // The answer to a validation: the status, and for a valid call the output's shape and size and every size
 // of the call (params), which the WebGPU backend runs on.
 inline val validation_answer(const dcn::Status& status, const dcn::ConvParams& p) {
@@ -131,6 +141,21 @@ inline val validation_answer(const dcn::Status& status, const dcn::ConvParams& p
   out.set("offsetGroups", static_cast<double>(p.offset_groups));
   out.set("groups", static_cast<double>(p.groups));
   out.set("flops", p.forward_flops());
+  return out;
+}
+
+// Validates a call's arguments into `call`. Shapes, parameters and element counts only: whether the call
+// fits in WebAssembly memory is Engine.checkMemory's question, asked only of calls that run there.
+inline dcn::Status validate_call(const val& args, ValidatedCall* call) {
+  const dcn::ConvRequest request = request_from(args);
+  call->backward = request.has_grad_output;
+  return dcn::validate(request, &call->params);
+}
+
+// validation_answer, with the accepted call (`call`, a ValidatedCall JS must delete) when it is valid.
+inline val call_answer(const dcn::Status& status, const ValidatedCall& call) {
+  val out = validation_answer(status, call.params);
+  if (status.ok()) out.set("call", call);
   return out;
 }
 

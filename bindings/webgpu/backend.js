@@ -35,16 +35,26 @@ export class WebGpuBackend {
   }
 
   /**
-   * Forward call (calls.js description, the validator's answer) -> output Float32Array. resident: a prepared
-   * layer's ResidentBuffers (its weight and bias stay on the device), or null.
+   * Runs a request (bindings/api/request.js) whose tensors are the call's own copies (the GPU reads them later).
+   * Resolves as the WebAssembly backend does: forward { data, shape }; backward { input, offset, mask, weight,
+   * bias } gradients, each { data, shape } or null. resident: a prepared layer's ResidentBuffers (forward only:
+   * its weight and bias stay on the device), or null. Rejects with GpuFailure when WebGPU fails.
    */
-  forward(call, validated, resident = null) {
-    return this.exclusive(() => forwardOnGpu(this.context, call.tensors, validated.params, resident));
-  }
-
-  /** Backward call -> { gradInput, gradOffset, gradMask, gradWeight, gradBias } Float32Arrays (or null). */
-  backward(call, validated) {
-    return this.exclusive(() => backwardOnGpu(this.context, call.tensors, validated.params));
+  async run(request, resident = null) {
+    const { tensors, params } = request;
+    if (request.op === 'forward') {
+      const data = await this.exclusive(() => forwardOnGpu(this.context, tensors, params, resident));
+      return { data, shape: request.outputShape.slice() };
+    }
+    const g = await this.exclusive(() => backwardOnGpu(this.context, tensors, params));
+    const like = (data, tensor) => (data && tensor ? { data, shape: tensor.shape.slice() } : null);
+    return {
+      input: like(g.gradInput, tensors.input),
+      offset: like(g.gradOffset, tensors.offset),
+      mask: like(g.gradMask, tensors.mask),
+      weight: like(g.gradWeight, tensors.weight),
+      bias: like(g.gradBias, tensors.bias),
+    };
   }
 
   /** Runs fn after every earlier call has finished, inside error scopes. */

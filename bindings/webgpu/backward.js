@@ -11,10 +11,12 @@
 // Read-backs: the offset/mask gradients after each chunk (a later chunk of channels adds its partial sums on
 // the CPU), grad_input after the last chunk of pixels of its (images, channels), grad_weight and grad_bias at
 // the end; without splitting, that is one read-back for everything.
-import { activation, addSlice, packSlice, planChunks, ranges, unpackSlice } from './chunks.js';
+import { activation, addSlice, newFloats, packSlice, planChunks, ranges, unpackSlice } from './chunks.js';
+import { MAX_WORKGROUPS, SCAN_BLOCK, WORKGROUP_SIZE } from './constants.js';
 import { convFor, problemOf } from './problem.js';
+import { PLAN_ENTRY_BYTES } from './shaders.js';
 
-const FLOAT = 4, PLAN_ENTRY = 32, WORKGROUP = 64, SCAN_BLOCK = 512;
+const FLOAT = 4;
 // grad_weight: aim for this many workgroups, but keep at least this many (image, pixel) pairs per slice.
 const GRAD_WEIGHT_WORKGROUPS = 256, GRAD_WEIGHT_MIN_PAIRS = 256;
 
@@ -47,11 +49,16 @@ export async function backwardOnGpu(ctx, tensors, params) {
   const offset = activation(tensors.offset.data, N, pb.offsetChannels, P, pb.nhwc);
   const mask = pb.separateMask ? activation(tensors.mask.data, N, pb.maskChannels, P, pb.nhwc) : null;
   const gradOutput = activation(tensors.gradOutput.data, N, Co, P, pb.nhwc);
-  const gradInput = activation(new Float32Array(N * C * HW), N, C, HW, pb.nhwc);
-  const gradOffset = activation(new Float32Array(N * pb.offsetChannels * P), N, pb.offsetChannels, P, pb.nhwc);
-  const gradMask = mask ? activation(new Float32Array(N * pb.maskChannels * P), N, pb.maskChannels, P, pb.nhwc) : null;
-  const gradWeight = new Float32Array(weightElements);
-  const gradBias = pb.hasBias ? new Float32Array(Co) : null;
+  const gradInput = activation(newFloats(N * C * HW, 'the input gradient'), N, C, HW, pb.nhwc);
+  const gradOffset = activation(newFloats(N * pb.offsetChannels * P, 'the offset gradient'), N, pb.offsetChannels, P, pb.nhwc);
+  const gradMask = mask ? activation(newFloats(N * pb.maskChannels * P, 'the mask gradient'), N, pb.maskChannels, P, pb.nhwc) : null;
+  const gradWeight = newFloats(weightElements, 'the weight gradient');
+  const gradBias = pb.hasBias ? newFloats(Co, 'the bias gradient') : null;
+  const gradients = () => ({
+    gradInput: gradInput.data, gradOffset: gradOffset.data, gradMask: gradMask ? gradMask.data : null, gradWeight, gradBias,
+  });
+  // An empty output (a batch of 0 images, 0 output channels): every gradient is zero, nothing runs on the GPU.
+  if (N === 0 || Co === 0) return gradients();
 
   const rowsPerGroup = pb.inPerGroup * K;
   const columnTile = columnTiles(rowsPerGroup, pb.outPerGroup), weightTile = gradWeightTiles(rowsPerGroup, pb.outPerGroup);
@@ -62,18 +69,18 @@ export async function backwardOnGpu(ctx, tensors, params) {
     { name: 'offset', dims: ['n', 'p'], bytes: (e) => FLOAT * e.n * pb.offsetChannels * e.p },
     { name: 'mask', dims: ['n', 'p'], bytes: (e) => (mask ? FLOAT * e.n * pb.maskChannels * e.p : 0) },
     { name: 'grad_output', dims: ['n', 'p'], bytes: (e) => FLOAT * e.n * Co * e.p },
-    { name: 'sampling plan', dims: ['n', 'p'], bytes: (e) => PLAN_ENTRY * e.n * G * K * e.p },
+    { name: 'sampling plan', dims: ['n', 'p'], bytes: (e) => PLAN_ENTRY_BYTES * e.n * G * K * e.p },
     { name: 'column gradient', dims: ['n', 'p', 'c'], bytes: (e) => FLOAT * e.n * e.c * K * e.p },
     { name: 'grad_input entries', dims: ['n', 'p'], bytes: (e) => 4 * 4 * e.n * G * K * e.p },
     { name: 'grad_input buckets', dims: ['n'], bytes: (e) => 4 * e.n * G * HW },
     { name: 'weight', dims: [], bytes: () => FLOAT * weightElements },
   ], ctx.maxBytes, {
-    n: 65535, // workgroups in z
-    p: 65535 * columnPixels, // workgroups in x
-    c: Math.max(1, (Math.floor(65535 / Math.max(columnRowTiles, weightCoTiles)) - 1) * pb.inPerGroup), // in y
+    n: MAX_WORKGROUPS, // workgroups in z
+    p: MAX_WORKGROUPS * columnPixels, // workgroups in x
+    c: Math.max(1, (Math.floor(MAX_WORKGROUPS / Math.max(columnRowTiles, weightCoTiles)) - 1) * pb.inPerGroup), // in y
   });
 
-  const sampleGroups = (images, pixels) => Math.ceil(images * G * K * pixels / WORKGROUP);
+  const sampleGroups = (images, pixels) => Math.ceil(images * G * K * pixels / WORKGROUP_SIZE);
   const pipelines = await loadPipelines(ctx, pb, columnTile, weightTile);
   const weight = ctx.upload('weight', tensors.weight.data);
   const gradWeightBuffer = ctx.buffer('grad_weight', FLOAT * weightElements);
@@ -107,7 +114,7 @@ export async function backwardOnGpu(ctx, tensors, params) {
         const splits = gradWeightSplits(ctx, c, images * pixels, weightElements, groupsOf(pb, c) * weightRowTiles * weightCoTiles);
         const conv = ctx.uniform('conv', convFor(pb, range, { splits }));
         const b = {
-          plan: ctx.buffer('plan', PLAN_ENTRY * images * G * K * pixels),
+          plan: ctx.buffer('plan', PLAN_ENTRY_BYTES * images * G * K * pixels),
           columns: ctx.buffer('columns', FLOAT * images * channels * K * pixels),
           gradOffset: ctx.buffer('grad_offset', FLOAT * images * pb.offsetChannels * pixels),
           gradMask: mask ? ctx.buffer('grad_mask', FLOAT * images * pb.maskChannels * pixels) : ctx.buffer('no grad_mask', 16),
@@ -135,14 +142,14 @@ export async function backwardOnGpu(ctx, tensors, params) {
           scan.record(commands, b.starts, pipelines);
           commands.clear(b.counts, 4 * images * G * HW);
           commands.dispatchLinear(pipelines.fill, gradInputGroup, sampleGroups(images, pixels));
-          commands.dispatchLinear(pipelines.sort, gradInputGroup, Math.ceil(images * G * HW / WORKGROUP));
-          commands.dispatchLinear(pipelines.gather, gradInputGroup, Math.ceil(images * channels * HW / WORKGROUP));
+          commands.dispatchLinear(pipelines.sort, gradInputGroup, Math.ceil(images * G * HW / WORKGROUP_SIZE));
+          commands.dispatchLinear(pipelines.gather, gradInputGroup, Math.ceil(images * channels * HW / WORKGROUP_SIZE));
           commands.dispatch(pipelines.weight, ctx.bindGroup('grad_weight', {
             conv, input: inputBuffer, plan: b.plan, grad_output: gradOutputBuffer, partials: b.partials,
           }), [weightRowTiles, groupsTouched * weightCoTiles, splits]);
           commands.dispatchLinear(pipelines.weightReduce, ctx.bindGroup('grad_weight_reduce', {
             conv, partials: b.partials, grad_weight: gradWeightBuffer,
-          }), Math.ceil(weightElements / WORKGROUP));
+          }), Math.ceil(weightElements / WORKGROUP_SIZE));
           if (ci === 0 && pb.hasBias) {
             commands.dispatchLinear(pipelines.bias, ctx.bindGroup('grad_bias', { conv, grad_output: gradOutputBuffer, grad_bias: gradBiasBuffer }), Co);
           }
@@ -168,9 +175,7 @@ export async function backwardOnGpu(ctx, tensors, params) {
       }
     }
   }
-  return {
-    gradInput: gradInput.data, gradOffset: gradOffset.data, gradMask: gradMask ? gradMask.data : null, gradWeight, gradBias,
-  };
+  return gradients();
 }
 
 async function loadPipelines(ctx, pb, columnTile, weightTile) {
@@ -199,7 +204,7 @@ function groupsOf(pb, c) {
 /** Slices of grad_weight's pixel sum: enough workgroups for the GPU, enough work per slice, within limits. */
 function gradWeightSplits(ctx, c, pairs, weightElements, tiles) {
   const wanted = Math.ceil(GRAD_WEIGHT_WORKGROUPS / tiles);
-  const most = Math.min(Math.ceil(pairs / GRAD_WEIGHT_MIN_PAIRS), 65535, Math.floor(ctx.maxBytes / (FLOAT * weightElements)));
+  const most = Math.min(Math.ceil(pairs / GRAD_WEIGHT_MIN_PAIRS), MAX_WORKGROUPS, Math.floor(ctx.maxBytes / (FLOAT * weightElements)));
   return Math.max(1, Math.min(wanted, most));
 }
 

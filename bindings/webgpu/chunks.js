@@ -16,6 +16,18 @@ import { GpuFailure } from './device.js';
 
 export const SPLIT_ORDER = ['n', 'p', 'co', 'c'];
 
+/**
+ * A Float32Array of `elements` zeros for a result (or a packed chunk). Running out of JavaScript memory is an
+ * Error, as running out of WebAssembly memory is, not the RangeError V8 throws: the call was valid.
+ */
+export function newFloats(elements, what) {
+  try {
+    return new Float32Array(elements);
+  } catch (e) {
+    throw new Error(`out of memory: could not allocate ${4 * elements} bytes of JavaScript memory for ${what}: ${e && e.message}`);
+  }
+}
+
 /** An activation tensor: data with sizes (images, channels, pixels) in a data format. */
 export function activation(data, images, channels, pixels, nhwc) {
   return { data, size: { n: images, c: channels, p: pixels }, nhwc };
@@ -69,7 +81,7 @@ export function packSlice(t, range) {
     single = [from, length];
   });
   if (runs === 1) return t.data.subarray(single[0], single[0] + single[1]);
-  const out = new Float32Array(elements);
+  const out = newFloats(elements, 'a chunk of a tensor');
   forEachRun(t, range, (from, to, length) => out.set(t.data.subarray(from, from + length), to));
   return out;
 }

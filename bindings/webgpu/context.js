@@ -2,10 +2,9 @@
 // and override constants), bind groups by binding name, buffers kept by role and reused across calls
 // (grown when a call needs more, freed by destroy()), the buffers prepared layers keep resident (their
 // weights, filled once), uploads, dispatches and read-backs.
+import { MAX_WORKGROUPS } from './constants.js';
 import { GpuFailure } from './device.js';
-import { kernelBindings, kernelSource, packConv } from './shaders.js';
-
-const MAX_WORKGROUPS = 65535; // maxComputeWorkgroupsPerDimension: the default every device has
+import { kernelBindings, kernelSource, packConv, sharedConstants } from './shaders.js';
 
 const STORAGE = 0x80, UNIFORM = 0x40, COPY_DST = 0x08, COPY_SRC = 0x04, MAP_READ = 0x01; // GPUBufferUsage
 
@@ -13,19 +12,36 @@ const STORAGE = 0x80, UNIFORM = 0x40, COPY_DST = 0x08, COPY_SRC = 0x04, MAP_READ
  * The GPU buffers one prepared layer keeps between its calls (prepared-layer.js): its weight slices and bias,
  * uploaded at its first call on a device and reused by the later ones. They belong to one context; the
  * layer's dispose() frees them, and so does the context's destroy() (the instance's dispose()).
+ * A call holds the set from its start to its end (enter/leave): a layer disposed meanwhile (retire) frees its
+ * buffers when that call ends, since the call's later chunks still read them, and calls that start after the
+ * dispose upload per call and keep nothing.
  */
 export class ResidentBuffers {
   constructor() {
     this.context = null;
     this.layout = null; // how the weight was cut into slices (a different cut starts over)
     this.buffers = new Map();
-    this.retired = false; // the layer was disposed: calls still queued upload per call and keep nothing
+    this.retired = false; // the layer was disposed
+    this.users = 0; // calls running with the set
   }
 
-  /** The layer's dispose(): frees the buffers, and later (queued) calls keep none. */
+  /** A call starts: true when it may use the set (the layer is not disposed); it then calls leave() at its end. */
+  enter() {
+    if (this.retired) return false;
+    this.users += 1;
+    return true;
+  }
+
+  /** A call that entered has ended. */
+  leave() {
+    this.users -= 1;
+    if (this.retired && this.users === 0) this.release();
+  }
+
+  /** The layer's dispose(): no later call uses the set, and its buffers are freed once no call holds them. */
   retire() {
     this.retired = true;
-    this.release();
+    if (this.users === 0) this.release();
   }
 
   release() {
@@ -53,8 +69,12 @@ export class GpuContext {
     return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 4) * 4;
   }
 
-  /** A compute pipeline for kernel `name` with override constants (compiled once, then cached). */
-  async pipeline(name, constants = {}, entryPoint = 'main') {
+  /**
+   * A compute pipeline for kernel `name` with override constants (compiled once, then cached). The constants
+   * of constants.js that the kernel declares are added.
+   */
+  async pipeline(name, given = {}, entryPoint = 'main') {
+    const constants = { ...sharedConstants(name), ...given };
     const key = `${name}:${entryPoint}:${JSON.stringify(constants)}`;
     let pipeline = this.pipelines.get(key);
     if (pipeline) return pipeline;

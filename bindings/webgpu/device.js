@@ -39,11 +39,7 @@ function isFallback(adapter, info) {
  * Throws GpuFailure('unavailable') when there is no usable device.
  */
 export async function openDevice({ gpu, gpuDevice, allowFallbackAdapter }) {
-  if (gpuDevice !== undefined && gpuDevice !== null) {
-    if (typeof gpuDevice !== 'object' || typeof gpuDevice.createBuffer !== 'function' || !gpuDevice.queue) {
-      throw new TypeError('gpuDevice must be a GPUDevice (from adapter.requestDevice()), got ' +
-        (gpuDevice && gpuDevice.constructor ? `a ${gpuDevice.constructor.name}` : typeof gpuDevice));
-    }
+  if (gpuDevice !== undefined && gpuDevice !== null) { // checked with the other options (api/backend-choice.js)
     const info = gpuDevice.adapterInfo;
     return { device: gpuDevice, ownsDevice: false, adapter: adapterName(info), isFallbackAdapter: isFallback(null, info) };
   }

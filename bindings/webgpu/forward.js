@@ -7,10 +7,12 @@
 // Nothing is converted on the CPU: NHWC and MindSpore's offsets are read in place through Conv's strides and
 // channel rule. Without splitting, a call is one upload per tensor, one submit and one read-back; a prepared
 // layer's weight and bias stay on the device after its first call (context.js, ResidentBuffers).
-import { activation, packSlice, planChunks, ranges, unpackSlice } from './chunks.js';
+import { activation, newFloats, packSlice, planChunks, ranges, unpackSlice } from './chunks.js';
+import { MAX_WORKGROUPS, WORKGROUP_SIZE } from './constants.js';
 import { convFor, problemOf } from './problem.js';
+import { PLAN_ENTRY_BYTES } from './shaders.js';
 
-const FLOAT = 4, PLAN_ENTRY = 32, PLAN_WORKGROUP = 64;
+const FLOAT = 4;
 
 /**
  * Tile shape of forward.wgsl for C_out / groups output channels per weight group: wide channel tiles when
@@ -25,16 +27,26 @@ export function forwardTiles(outPerGroup) {
 
 /**
  * Runs a validated forward call; resolves to the output Float32Array in the call's data format. resident: a
- * prepared layer's ResidentBuffers, or null (the weight and bias are uploaded with the call).
+ * prepared layer's ResidentBuffers, held for the whole call (see ResidentBuffers), or null (the weight and
+ * bias are uploaded with the call).
  */
-export async function forwardOnGpu(ctx, tensors, params, given = null) {
-  const resident = given && !given.retired ? given : null;
+export async function forwardOnGpu(ctx, tensors, params, resident = null) {
+  if (!resident || !resident.enter()) return forwardChunks(ctx, tensors, params, null);
+  try {
+    return await forwardChunks(ctx, tensors, params, resident);
+  } finally {
+    resident.leave();
+  }
+}
+
+async function forwardChunks(ctx, tensors, params, resident) {
   const pb = problemOf(params);
   const N = pb.batch, C = pb.inChannels, Co = pb.outChannels, P = pb.outPixels, K = pb.taps, G = pb.offsetGroups;
   const input = activation(tensors.input.data, N, C, pb.inPixels, pb.nhwc);
   const offset = activation(tensors.offset.data, N, pb.offsetChannels, P, pb.nhwc);
   const mask = pb.separateMask ? activation(tensors.mask.data, N, pb.maskChannels, P, pb.nhwc) : null;
-  const output = activation(new Float32Array(N * Co * P), N, Co, P, pb.nhwc);
+  const output = activation(newFloats(N * Co * P, 'the output'), N, Co, P, pb.nhwc);
+  if (N === 0 || Co === 0) return output.data; // an empty output: nothing to compute, no zero-size dispatch
 
   const tiles = forwardTiles(pb.outPerGroup);
   const tileP = tiles.TP * 4, tileCo = tiles.TC * 4;
@@ -43,14 +55,14 @@ export async function forwardOnGpu(ctx, tensors, params, given = null) {
     { name: 'input', dims: ['n', 'c'], bytes: (e) => FLOAT * e.n * e.c * pb.inPixels },
     { name: 'offset', dims: ['n', 'p'], bytes: (e) => FLOAT * e.n * pb.offsetChannels * e.p },
     { name: 'mask', dims: ['n', 'p'], bytes: (e) => (mask ? FLOAT * e.n * pb.maskChannels * e.p : 0) },
-    { name: 'sampling plan', dims: ['n', 'p'], bytes: (e) => PLAN_ENTRY * e.n * G * K * e.p },
+    { name: 'sampling plan', dims: ['n', 'p'], bytes: (e) => PLAN_ENTRY_BYTES * e.n * G * K * e.p },
     { name: 'weight', dims: ['co'], bytes: (e) => FLOAT * e.co * pb.inPerGroup * K },
     { name: 'output', dims: ['n', 'p', 'co'], bytes: (e) => FLOAT * e.n * e.co * e.p },
     { name: 'bias', dims: [], bytes: () => (pb.hasBias ? FLOAT * Co : 0) },
   ], ctx.maxBytes, {
-    n: 65535, // workgroups in z
-    p: 65535 * tileP, // workgroups in x
-    co: Math.max(1, (Math.floor(65535 / tilesPerGroup) - 1) * pb.outPerGroup), // workgroups in y
+    n: MAX_WORKGROUPS, // workgroups in z
+    p: MAX_WORKGROUPS * tileP, // workgroups in x
+    co: Math.max(1, (Math.floor(MAX_WORKGROUPS / tilesPerGroup) - 1) * pb.outPerGroup), // workgroups in y
   });
 
   const [planPipeline, forwardPipeline] = await Promise.all([
@@ -74,7 +86,7 @@ export async function forwardOnGpu(ctx, tensors, params, given = null) {
       const offsetBuffer = ctx.upload('offset', packSlice(offset, { n, c: [0, pb.offsetChannels], p }));
       const maskBuffer = mask ? ctx.upload('mask', packSlice(mask, { n, c: [0, pb.maskChannels], p }))
         : pb.useMask ? offsetBuffer : ctx.buffer('no mask', 16);
-      const plan = ctx.buffer('plan', PLAN_ENTRY * images * G * K * pixels);
+      const plan = ctx.buffer('plan', PLAN_ENTRY_BYTES * images * G * K * pixels);
       let planned = false;
       for (const co of ranges(Co, extents.co)) {
         const weight = uploadOnce('weight', co.join(), () => tensors.weight.data.subarray(co[0] * pb.inPerGroup * K, co[1] * pb.inPerGroup * K));
@@ -86,7 +98,7 @@ export async function forwardOnGpu(ctx, tensors, params, given = null) {
           ctx.submit((commands) => {
             if (!planned) {
               commands.dispatchLinear(planPipeline, ctx.bindGroup('plan', { conv, offset: offsetBuffer, mask: maskBuffer, plan }),
-                Math.ceil(images * G * K * pixels / PLAN_WORKGROUP));
+                Math.ceil(images * G * K * pixels / WORKGROUP_SIZE));
             }
             commands.dispatch(forwardPipeline,
               ctx.bindGroup('forward', { conv, input: inputBuffer, plan, weight, bias, output: result }),

@@ -1,14 +1,15 @@
 // forward.wgsl: the output of a chunk, as a tiled GEMM whose right-hand matrix is gathered on the fly:
 //   out[n, co, p] = bias[co] + sum over r = (tap, c) of W[co, c - group start, tap] * column[r, p],
 //   column[r, p] = bilinear sample of channel c through plan entry (n, offset group of c, tap, p).
-// One workgroup computes a tile of TILE_CO output channels (of one weight group) x TILE_P pixels of one image:
+// One workgroup computes a tile of tile_co = 4 * TC output channels (of one weight group) x tile_p = 4 * TP
+// pixels of one image:
 //   1. per step of KC reduction indices r (tap-major, so consecutive r share a tap and, inside one offset
-//      group, a plan entry), the threads gather the KC x TILE_P column tile and load the KC x TILE_CO weight
+//      group, a plan entry), the threads gather the KC x tile_p column tile and load the KC x tile_co weight
 //      tile into workgroup memory;
 //   2. each thread multiplies them into its 4 x 4 register tile (output channels lid.y + i * TC, pixels
 //      lid.x + j * TP: neighbouring threads read neighbouring words and write neighbouring pixels);
 //   3. the tile is stored with the bias, or added to the output of an earlier chunk of input channels.
-// Compiled after conv.wgsl and gather.wgsl.
+// Compiled after conv.wgsl, indexing.wgsl and gather.wgsl.
 //
 // Bindings (group 0), in order:
 //   0 conv    uniform Conv
@@ -17,7 +18,7 @@
 //   3 weight  rows [first_out_channel, + out_channels) of the weight (C_out, C_in/groups, kh, kw)
 //   4 bias    (C_out); unused when HAS_BIAS is false
 //   5 output  the output chunk (read for accumulate = 1)
-// Dispatch: (ceil(pixels / TILE_P), tiles of TILE_CO over the weight groups the chunk's output channels
+// Dispatch: (ceil(pixels / tile_p), tiles of tile_co over the weight groups the chunk's output channels
 // touch, images).
 
 override HAS_BIAS: bool = true;
@@ -68,7 +69,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_
         let tap = r / c_count;
         let c = c_begin + r % c_count;
         let g = c / conv.channels_per_offset_group;
-        let entry = plan[((n * conv.offset_groups + g) * conv.taps + tap) * conv.pixels + p];
+        let entry = plan[sample_index(n, g, tap, p)];
         v = bilinear(entry, n * conv.input_n + (c - conv.first_channel) * conv.input_c);
       }
       column_tile[e] = v;

@@ -1,6 +1,6 @@
 // gather.wgsl: reading one bilinear sample of one channel through a plan entry (conv.wgsl's PlanEntry);
-// compiled after conv.wgsl in front of the kernels that gather columns (forward, grad_weight). Those kernels
-// declare `conv` and `input`.
+// compiled after conv.wgsl and indexing.wgsl in front of the kernels that gather columns (forward,
+// grad_weight). Those kernels declare `conv` and `input`.
 
 // One input value, 0 for a corner outside the image (corner -1).
 fn corner_value(corner: i32, base: i32) -> f32 {

@@ -1,18 +1,18 @@
 // grad_columns.wgsl: the column gradient of a chunk, the forward's GEMM transposed:
 //   columns[n, c, t, p] = sum over co of weight group(c): W[co, c - group start, t] * grad_output[n, co, p],
 // stored [image][chunk channel][tap][chunk pixel]. grad_offset_mask.wgsl and grad_input.wgsl read it.
-// One workgroup computes TILE_R rows r = (channel, tap) of one weight group x TILE_P pixels of one image:
-// per step of KC output channels, the weight tile (KC x TILE_R) and the grad_output tile (KC x TILE_P) go to
-// workgroup memory and each thread accumulates a 4 x 4 register tile (rows lid.y + i * TR, pixels
-// lid.x + j * TP).
-// Compiled after conv.wgsl.
+// One workgroup computes tile_r = 4 * TR rows r = (channel, tap) of one weight group x tile_p = 4 * TP pixels
+// of one image: per step of KC output channels, the weight tile (KC x tile_r) and the grad_output tile
+// (KC x tile_p) go to workgroup memory and each thread accumulates a 4 x 4 register tile (rows lid.y + i * TR,
+// pixels lid.x + j * TP).
+// Compiled after conv.wgsl and indexing.wgsl.
 //
 // Bindings (group 0), in order:
 //   0 conv         uniform Conv (out_channels = C_out: the grad_output chunk holds every output channel)
 //   1 grad_output  the grad_output chunk: images x C_out x pixels
 //   2 weight       the whole weight (C_out, C_in/groups, kh, kw)
 //   3 columns      out: images x chunk channels x taps x pixels
-// Dispatch: (ceil(pixels / TILE_P), row tiles of every weight group the chunk's channels touch, images).
+// Dispatch: (ceil(pixels / tile_p), row tiles of every weight group the chunk's channels touch, images).
 
 override TP: u32 = 16u;  // threads along pixels
 override TR: u32 = 16u;  // threads along rows

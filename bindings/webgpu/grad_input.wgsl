@@ -17,7 +17,7 @@
 // popular pixels and give run-to-run different bits; fixed-point integer atomics lose precision; a
 // per-thread scratch image (as the CPU does) costs an image per thread on a GPU. Buckets cost 4 bytes per
 // (sample, corner) plus 8 per (image, offset group, input pixel).
-// Compiled after conv.wgsl.
+// Compiled after conv.wgsl and indexing.wgsl.
 //
 // Bindings (group 0), in order, shared by the four entry points:
 //   0 conv        uniform Conv
@@ -27,8 +27,8 @@
 //   4 starts      per bucket: index of its first entry (scan.wgsl's output)
 //   5 entries     (sample, corner) entries, bucket after bucket
 //   6 grad_input  out (added to): like the input chunk
-// Dispatch: count, fill: ceil(samples / 64); sort: ceil(buckets / 64); gather: ceil(images x chunk channels
-// x H*W / 64) workgroups, each folded into (x, y).
+// Dispatch: count, fill: ceil(samples / WORKGROUP_SIZE); sort: ceil(buckets / WORKGROUP_SIZE); gather:
+// ceil(images x chunk channels x H*W / WORKGROUP_SIZE) workgroups, each folded into (x, y).
 
 @group(0) @binding(0) var<uniform> conv: Conv;
 @group(0) @binding(1) var<storage, read> plan: array<PlanEntry>;
@@ -38,45 +38,38 @@
 @group(0) @binding(5) var<storage, read_write> entries: array<u32>;
 @group(0) @binding(6) var<storage, read_write> grad_input: array<f32>;
 
-fn linear_id(id: vec3<u32>, groups: vec3<u32>) -> i32 {
-  return i32(id.x + id.y * groups.x * 64u);
+// The buckets of the four corners of sample s (the sample's image and offset group, then the corner's
+// pixel), -1 for a corner outside the image: what count and fill both walk.
+fn corner_buckets(s: i32) -> vec4<i32> {
+  let corners = plan[s].corner;
+  let first = (s / (conv.taps * conv.pixels)) * conv.in_height * conv.in_width;  // (n * G + g) * H * W
+  return select(vec4<i32>(-1), vec4<i32>(first) + corners, corners >= vec4<i32>(0));
 }
 
-fn samples() -> i32 {
-  return conv.images * conv.offset_groups * conv.taps * conv.pixels;
-}
-
-// The bucket of sample s's corner pixel: (image, offset group) of the sample, then the pixel.
-fn bucket_of(s: i32, pixel: i32) -> i32 {
-  let image_and_group = s / (conv.taps * conv.pixels);  // n * G + g
-  return image_and_group * conv.in_height * conv.in_width + pixel;
-}
-
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn count(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let s = linear_id(id, groups);
-  if (s >= samples()) {
+  let s = linear_index(id, groups);
+  if (s >= sample_count()) {
     return;
   }
-  let corners = plan[s].corner;
+  let buckets = corner_buckets(s);
   for (var k = 0; k < 4; k++) {
-    if (corners[k] >= 0) {
-      atomicAdd(&counts[bucket_of(s, corners[k])], 1u);
+    if (buckets[k] >= 0) {
+      atomicAdd(&counts[buckets[k]], 1u);
     }
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn fill(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let s = linear_id(id, groups);
-  if (s >= samples()) {
+  let s = linear_index(id, groups);
+  if (s >= sample_count()) {
     return;
   }
-  let corners = plan[s].corner;
+  let buckets = corner_buckets(s);
   for (var k = 0; k < 4; k++) {
-    if (corners[k] >= 0) {
-      let b = bucket_of(s, corners[k]);
-      let slot = starts[b] + atomicAdd(&counts[b], 1u);
+    if (buckets[k] >= 0) {
+      let slot = starts[buckets[k]] + atomicAdd(&counts[buckets[k]], 1u);
       entries[slot] = u32(s) * 4u + u32(k);
     }
   }
@@ -105,9 +98,9 @@ fn sift_down(first: u32, start: u32, size: u32) {
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn sort(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let b = linear_id(id, groups);
+  let b = linear_index(id, groups);
   if (b >= conv.images * conv.offset_groups * conv.in_height * conv.in_width) {
     return;
   }
@@ -128,9 +121,9 @@ fn sort(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) g
   }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn gather(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let t = linear_id(id, groups);
+  let t = linear_index(id, groups);
   let pixels_in = conv.in_height * conv.in_width;
   if (t >= conv.images * conv.channels * pixels_in) {
     return;

@@ -7,7 +7,7 @@
 // without the y <= -1 / x <= -1 window, so a sample exactly on y = -1 or x = -1 gets a one-sided gradient
 // where its value is 0 (pytorch/vision issue 6885; docs/semantics.md keeps it).
 // With a later chunk of input channels the results are partial sums: JS adds them up after reading back.
-// Compiled after conv.wgsl and sampling.wgsl.
+// Compiled after conv.wgsl, indexing.wgsl and sampling.wgsl.
 //
 // Bindings (group 0), in order:
 //   0 conv         uniform Conv
@@ -18,7 +18,7 @@
 //   5 grad_offset  out: like the offset chunk. MindSpore: its mask block receives grad_mask (0 when the call
 //                  is not modulated)
 //   6 grad_mask    out: like the mask chunk (torchvision with a mask); unused otherwise
-// Dispatch: ceil(samples / 64) workgroups, folded into (x, y).
+// Dispatch: ceil(samples / WORKGROUP_SIZE) workgroups, folded into (x, y).
 
 override HAS_MASK: bool = true;        // the call has a mask: its values multiply, its gradient is written
 override MASK_IN_OFFSET: bool = false; // MindSpore: the mask gradient goes into grad_offset's mask block
@@ -38,9 +38,9 @@ fn corner(valid: bool, at: i32) -> f32 {
   return input[at];
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let s = i32(id.x + id.y * groups.x * 64u);
+  let s = linear_index(id, groups);
   if (s >= sample_count()) {
     return;
   }

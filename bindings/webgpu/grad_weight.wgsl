@@ -4,11 +4,11 @@
 // is cut into `splits` slices (Conv.splits) so that small weights still give the GPU enough workgroups; each
 // slice writes its own partial, and grad_weight_reduce.wgsl adds the partials in slice order: a fixed order,
 // so the result does not depend on scheduling.
-// One workgroup computes TILE_CO output channels of one weight group x TILE_R rows r = (c, t) of that group
-// (c-major, as the weight is stored) for one slice: per step of KQ values of q, the grad_output tile
-// (KQ x TILE_CO) and the gathered column tile (KQ x TILE_R) go to workgroup memory, and each thread
+// One workgroup computes tile_co = 4 * TC output channels of one weight group x tile_r = 4 * TR rows r = (c, t)
+// of that group (c-major, as the weight is stored) for one slice: per step of KQ values of q, the grad_output
+// tile (KQ x tile_co) and the gathered column tile (KQ x tile_r) go to workgroup memory, and each thread
 // accumulates a 4 x 4 register tile (output channels lid.y + i * TC, rows lid.x + j * TR).
-// Compiled after conv.wgsl and gather.wgsl.
+// Compiled after conv.wgsl, indexing.wgsl and gather.wgsl.
 //
 // Bindings (group 0), in order:
 //   0 conv         uniform Conv (out_channels = C_out: the grad_output chunk holds every output channel)
@@ -63,13 +63,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_
       let row = row0 + i32(e) % tile_r;
       var v = 0.0;
       if (q < q_end && row < rows) {
-        let n = q / conv.pixels;
-        let p = q % conv.pixels;
+        let pair = pair_at(q);
         let c = c_begin + row / conv.taps;
-        let tap = row % conv.taps;
         let g = c / conv.channels_per_offset_group;
-        let entry = plan[((n * conv.offset_groups + g) * conv.taps + tap) * conv.pixels + p];
-        v = bilinear(entry, n * conv.input_n + (c - conv.first_channel) * conv.input_c);
+        let entry = plan[sample_index(pair.x, g, row % conv.taps, pair.y)];
+        v = bilinear(entry, pair.x * conv.input_n + (c - conv.first_channel) * conv.input_c);
       }
       column_tile[e] = v;
     }
@@ -78,9 +76,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_
       let co = co0 + i32(e) % tile_co;
       var v = 0.0;
       if (q < q_end && co < co_end) {
-        let n = q / conv.pixels;
-        let p = q % conv.pixels;
-        v = grad_output[n * conv.output_n + co * conv.output_c + p * conv.output_p];
+        let pair = pair_at(q);
+        v = grad_output[pair.x * conv.output_n + co * conv.output_c + pair.y * conv.output_p];
       }
       grad_tile[e] = v;
     }

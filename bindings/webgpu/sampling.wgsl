@@ -1,5 +1,5 @@
 // sampling.wgsl: the bilinear rule of docs/semantics.md, written once for the GPU; compiled after
-// conv.wgsl in front of the kernels that sample (plan, grad_offset_mask). Those kernels declare `conv`,
+// conv.wgsl and indexing.wgsl in front of the kernels that sample (plan, grad_offset_mask). Those kernels declare `conv`,
 // `offset`, `mask` and `input` and the override HAS_MASK, which these functions read.
 //   A sample at (y, x) is 0 when y <= -1, y >= H, x <= -1 or x >= W; otherwise its four corners around
 //   (floor(y), floor(x)) carry the bilinear weights, a corner outside [0, H-1] x [0, W-1] counting as 0.
@@ -25,25 +25,6 @@ fn outside_window(y: f32, x: f32) -> bool {
   let outside_y = !is_nan(y) && (y <= -1.0 || y >= f32(conv.in_height));
   let outside_x = !is_nan(x) && (x <= -1.0 || x >= f32(conv.in_width));
   return outside_y || outside_x;
-}
-
-// The samples of a chunk, one kernel invocation each: linear index s < sample_count() names (image n,
-// offset group g, tap, chunk pixel p), pixels fastest.
-struct SampleAt {
-  n: i32,
-  g: i32,
-  tap: i32,
-  p: i32,
-}
-
-fn sample_count() -> i32 {
-  return conv.images * conv.offset_groups * conv.taps * conv.pixels;
-}
-
-fn sample_at(s: i32) -> SampleAt {
-  let rest = s / conv.pixels;
-  return SampleAt(rest / (conv.taps * conv.offset_groups), (rest / conv.taps) % conv.offset_groups,
-                  rest % conv.taps, s % conv.pixels);
 }
 
 // Where a sample of (image n, offset group g, tap, chunk pixel p) lies: (y, x) in input coordinates.

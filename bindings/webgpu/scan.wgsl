@@ -1,33 +1,29 @@
 // scan.wgsl: exclusive prefix sum of u32 counts, in place, for grad_input.wgsl's bucket starts.
-// A level of L elements is scanned in blocks of 512 (256 threads, two elements each, Blelloch's up-sweep and
-// down-sweep in workgroup memory); each block's total goes to `sums`, which JS scans the same way (a level
-// up) until one block is left, then add_sums adds every block's scanned total back down. Integer sums:
-// exact whatever the order.
-// Compiled after conv.wgsl.
+// A level of L elements is scanned in blocks of SCAN_BLOCK (constants.js; SCAN_BLOCK / 2 threads, two elements
+// each, Blelloch's up-sweep and down-sweep in workgroup memory); each block's total goes to `sums`, which JS
+// scans the same way (a level up) until one block is left, then add_sums adds every block's scanned total back
+// down. Integer sums: exact whatever the order.
+// Compiled after conv.wgsl and indexing.wgsl.
 //
 // Bindings (group 0), in order:
 //   0 conv  uniform Conv (scan_length: elements of this level)
 //   1 data  the level being scanned, in place
 //   2 sums  one total per block of data (scan_blocks writes, add_sums reads)
-// Dispatch: ceil(scan_length / 512) workgroups, folded into (x, y).
+// Dispatch: ceil(scan_length / SCAN_BLOCK) workgroups, folded into (x, y).
 
-const BLOCK: u32 = 512u;
+override SCAN_BLOCK: u32;  // a power of two
 
 @group(0) @binding(0) var<uniform> conv: Conv;
 @group(0) @binding(1) var<storage, read_write> data: array<u32>;
 @group(0) @binding(2) var<storage, read_write> sums: array<u32>;
 
-var<workgroup> block: array<u32, 512>;
+var<workgroup> block: array<u32, SCAN_BLOCK>;
 
-fn block_id(wid: vec3<u32>, groups: vec3<u32>) -> u32 {
-  return wid.x + wid.y * groups.x;
-}
-
-@compute @workgroup_size(256)
+@compute @workgroup_size(SCAN_BLOCK / 2u)
 fn scan_blocks(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>,
                @builtin(num_workgroups) groups: vec3<u32>) {
   let length = u32(conv.scan_length);
-  let base = block_id(wid, groups) * BLOCK;
+  let base = workgroup_index(wid, groups) * SCAN_BLOCK;
   if (base >= length) {
     return;  // the whole workgroup
   }
@@ -36,7 +32,7 @@ fn scan_blocks(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) 
   block[2u * li + 1u] = select(0u, data[a + 1u], a + 1u < length);
   // Up-sweep: partial sums in a tree.
   var step = 1u;
-  for (var width = BLOCK / 2u; width > 0u; width /= 2u) {
+  for (var width = SCAN_BLOCK / 2u; width > 0u; width /= 2u) {
     workgroupBarrier();
     if (li < width) {
       let right = step * (2u * li + 2u) - 1u;
@@ -46,11 +42,11 @@ fn scan_blocks(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) 
   }
   workgroupBarrier();
   if (li == 0u) {
-    sums[block_id(wid, groups)] = block[BLOCK - 1u];
-    block[BLOCK - 1u] = 0u;
+    sums[workgroup_index(wid, groups)] = block[SCAN_BLOCK - 1u];
+    block[SCAN_BLOCK - 1u] = 0u;
   }
   // Down-sweep: exclusive sums.
-  for (var width = 1u; width < BLOCK; width *= 2u) {
+  for (var width = 1u; width < SCAN_BLOCK; width *= 2u) {
     step /= 2u;
     workgroupBarrier();
     if (li < width) {
@@ -70,12 +66,12 @@ fn scan_blocks(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) 
   }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(SCAN_BLOCK / 2u)
 fn add_sums(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: vec3<u32>,
             @builtin(num_workgroups) groups: vec3<u32>) {
   let length = u32(conv.scan_length);
-  let b = block_id(wid, groups);
-  let a = b * BLOCK + 2u * li;
+  let b = workgroup_index(wid, groups);
+  let a = b * SCAN_BLOCK + 2u * li;
   if (a < length) {
     data[a] += sums[b];
   }

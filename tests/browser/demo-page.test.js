@@ -2,7 +2,8 @@
 // isolated with the threaded build; still computes without the isolation headers (SIMD-only build); a dragged
 // sampling point gives the output the library computes for that offset (checked against a direct call in Node);
 // the layout highlight maps every cell for a 3x3 kernel with 2 offset groups as layouts.toMindSpore moves the
-// values; WebGPU runs in the page when that backend exists; no console errors; screenshots for people to look at
+// values; WebGPU runs in the page when that backend exists, and without it the page says why; no console errors;
+// screenshots for people to look at
 // (tests/.artifacts/demo-desktop.png, demo-phone.png).
 const { launchChromium, artifactPath } = require('./chromium');
 const { startServeProcess } = require('./serve-process');
@@ -24,9 +25,10 @@ afterAll(async () => {
   await Promise.all([browser && browser.close(), isolatedServer && isolatedServer.close(), plainServer && plainServer.close()]);
 });
 
-/** Opens the page and waits until it has computed its first output. */
-async function openDemo(server) {
+/** Opens the page (after initScript, if given) and waits until it has computed its first output. */
+async function openDemo(server, initScript = null) {
   const page = await browser.newPage();
+  if (initScript) await page.addInitScript(initScript);
   await page.goto(server.url);
   await page.waitForFunction(() => window.deformconvDemo && window.deformconvDemo.computeCount > 0, null, { timeout: 60000 });
   return page;
@@ -218,9 +220,10 @@ describe('served with the cross-origin isolation headers', () => {
     }));
     expect(probe.switchShown).toBe(probe.available);
     if (!probe.available) {
-      // This version of the package has no WebGPU backend: the page says so and offers no switch.
-      expect(probe.status).toMatch(/WebGPU: not used \(.*not part of this version/);
-      console.log('WebGPU: the backend is not part of this package version; the page hides the switch');
+      // This browser gives the page no WebGPU device: the page says why and offers no switch (the test below
+      // forces this case).
+      expect(probe.status).toMatch(/ WebGPU: not used \(backend 'webgpu' is not available: /);
+      console.log(`WebGPU: not available in this browser; the page says: ${probe.status}`);
       return;
     }
     expect(probe.hasAdapter).toBe(true);
@@ -252,6 +255,26 @@ describe('served with the cross-origin isolation headers', () => {
     await page.screenshot({ path: artifactPath('demo-phone.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
+});
+
+test('in a browser without WebGPU the page says why WebGPU is not used and offers no backend switch', async () => {
+  // navigator.gpu removed before the page's scripts run: what a browser without WebGPU shows.
+  const page = await openDemo(isolatedServer, () => {
+    Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+  });
+  try {
+    const probe = await page.evaluate(() => ({
+      available: Boolean(window.deformconvDemo.instances.webgpu),
+      switchHidden: document.getElementById('backend-switch').hidden,
+      status: document.getElementById('status').textContent,
+    }));
+    expect(probe.available).toBe(false);
+    expect(probe.switchHidden).toBe(true);
+    expect(probe.status).toMatch(/ WebGPU: not used \(backend 'webgpu' is not available: WebGPU is not available: navigator\.gpu is missing/);
+    await expectPageMatchesDirectCall(await pageCall(page)); // the page still computes, on WebAssembly
+  } finally {
+    await page.close();
+  }
 });
 
 describe('served without the isolation headers', () => {

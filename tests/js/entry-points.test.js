@@ -31,3 +31,23 @@ test('the single-threaded build also lets the process exit', () => {
   const out = run(['-e', `const { createDeformConv } = require('deformconv-wasm'); (async () => { const dc = await createDeformConv({ wasmBuild: 'simd' }); console.log(dc.info().threads); dc.dispose(); })();`]);
   expect(out.trim()).toBe('1');
 });
+
+test('every entry point has the same named exports and no default export; instances are DeformConv instances', () => {
+  const names = (entry) => `Object.keys(${entry}).filter((k) => k !== '__esModule').sort()`;
+  const script = `
+    import { createRequire } from 'node:module';
+    import * as imported from 'deformconv-wasm';
+    import * as browser from '${require('url').pathToFileURL(require('path').join(ROOT, 'dist', 'browser.mjs')).href}';
+    const required = createRequire(import.meta.url)('deformconv-wasm');
+    const dc = await imported.createDeformConv({ wasmBuild: 'simd' });
+    console.log(JSON.stringify({
+      imported: ${names('imported')}, browser: ${names('browser')}, required: ${names('required')},
+      instance: dc instanceof imported.DeformConv && dc instanceof required.DeformConv,
+      sameClass: imported.DeformConv === required.DeformConv,
+    }));
+    dc.dispose();
+  `;
+  const out = JSON.parse(run(['--input-type=module', '-e', script]));
+  const expected = ['DeformConv', 'createDeformConv', 'layouts', 'version'];
+  expect(out).toEqual({ imported: expected, browser: expected, required: expected, instance: true, sameClass: true });
+});

@@ -51,3 +51,14 @@ test('gpu and gpuDevice options are checked', async () => {
   await expect(api.createDeformConv({ backend: 'webgpu', gpu: {} })).rejects.toThrow(/gpu must be a GPU object with requestAdapter\(\)/);
   await expect(api.createDeformConv({ backend: 'webgpu', gpuDevice: {} })).rejects.toThrow(/gpuDevice must be a GPUDevice/);
 });
+
+test('a wrong gpuDevice is a TypeError whatever backend wins the choice', async () => {
+  // With threads, 'auto' picks threaded WebAssembly and never opens the device: the option is checked anyway.
+  for (const options of [{ threads: 2 }, { backend: 'wasm' }, { backend: 'auto', threads: 1, gpu: noAdapter }, { backend: 'webgpu' }]) {
+    for (const gpuDevice of [{}, 42, 'device', { createBuffer() {} }]) {
+      const e = await api.createDeformConv({ ...options, gpuDevice }).then((dc) => { dc.dispose(); return null; }, (x) => x);
+      expect(e).toBeInstanceOf(TypeError);
+      expect(e.message).toMatch(/^gpuDevice must be a GPUDevice \(from adapter\.requestDevice\(\)\), got /);
+    }
+  }
+});

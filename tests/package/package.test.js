@@ -33,6 +33,9 @@ function expectCaseResult(result, label) {
   expectClose(result.torchvision, CASE.output, FORWARD_TOLERANCE, `${label}: deformConv2d`);
   expectClose(result.mindspore, CASE.output, FORWARD_TOLERANCE, `${label}: deformableConv2d`);
   expect(result.sameLayout).toBe(true);
+  // The same named exports in every entry point, no default export; the instance is a DeformConv.
+  expect(result.exportNames).toEqual(['DeformConv', 'createDeformConv', 'layouts', 'version']);
+  expect(result.isDeformConv).toBe(true);
 }
 
 beforeAll(async () => {
@@ -53,7 +56,7 @@ afterAll(async () => {
 
 test('npm pack ships the built WASM, JS, types, README and licence, and nothing else heavy', () => {
   const files = pack.files.map((f) => f.path);
-  const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.cjs', 'dist/index.mjs', 'dist/browser.mjs', 'dist/index.d.ts'];
+  const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.cjs', 'dist/index.mjs', 'dist/browser.mjs', 'dist/index.d.ts', 'dist/index.d.mts'];
   for (const build of ['threads', 'simd', 'threads-relaxed', 'simd-relaxed']) {
     required.push(`dist/wasm/deformconv-${build}-node.cjs`, `dist/wasm/deformconv-${build}-node.wasm`,
       `dist/wasm/deformconv-${build}-web.mjs`, `dist/wasm/deformconv-${build}-web.wasm`);
@@ -78,11 +81,11 @@ test('require() works in Node, from the installed copy, and Node exits by itself
   expectCaseResult(result, 'require');
 });
 
-test('import works in Node, named and default, from the installed copy', async () => {
+test('import works in Node, from the installed copy, with the same named exports as require and no default', async () => {
   const { stdout } = await run(process.execPath, ['import-check.mjs'], { cwd: app, timeout: 60000 });
   const result = JSON.parse(stdout);
   expect(result.resolved).toBe(`file://${path.join(app, 'node_modules', 'deformconv-wasm', 'dist', 'index.mjs')}`);
-  expect(result.defaultHasApi).toBe(true);
+  expect(result.named).toBe(true);
   expectCaseResult(result, 'import');
 });
 

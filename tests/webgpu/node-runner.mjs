@@ -1,4 +1,6 @@
 // node --expose-gc tests/webgpu/node-runner.mjs OUT.json [CASE...]
+// DCN_WEBGPU_CHECKS=REGEX (while working on one check): only the checks whose name matches, the golden, split and
+// hostile blocks counting as one check each ('golden checks', 'split checks', 'hostile checks').
 // Runs the WebGPU checks of checks.json that belong to Node.js (golden, split, node, hostile) on the WebGPU backend
 // through the npm package `webgpu` (Dawn) and SwiftShader's Vulkan driver from Debian's chromium package
 // (docs/toolchain.md), and writes [{ name, ok, message }] to OUT.json. A separate process, so that
@@ -9,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import {
-  assert, check, checkBackward, checkForward, expectClose, FORWARD_TOLERANCE, goldenChecks, GRADIENT_TOLERANCE,
+  assert, check as recordCheck, checkBackward, checkForward, expectClose, FORWARD_TOLERANCE, goldenChecks, GRADIENT_TOLERANCE,
   largestTensorBytes, limitedDevice, mindsporeArgs, random, randomConfiguration, runNamedCheck, torchvisionArgs,
   toNHWC, withoutWasmSimd,
 } from './checks.mjs';
@@ -26,6 +28,9 @@ const CHECKS = JSON.parse(readFileSync(join(root, 'tests', 'webgpu', 'checks.jso
 const api = await import(join(root, 'dist', 'index.mjs'));
 
 const [out, ...only] = process.argv.slice(2);
+const filter = process.env.DCN_WEBGPU_CHECKS ? new RegExp(process.env.DCN_WEBGPU_CHECKS) : null;
+const wanted = (name) => !filter || filter.test(name);
+const check = (list, name, fn) => (wanted(name) ? recordCheck(list, name, fn) : undefined);
 const cases = readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort()
   .map((f) => JSON.parse(readFileSync(join(goldenDir, f), 'utf8')))
   .filter((c) => !only.length || only.includes(c.name));
@@ -54,7 +59,7 @@ const results = [];
 const t0 = performance.now();
 
 // ---------------------------------------------------------------- golden: every case, both layouts
-{
+if (wanted('golden checks')) {
   const dc = await api.createDeformConv({ backend: 'webgpu', gpu });
   results.push(...await goldenChecks(dc, cases, CHECKS.golden));
   dc.dispose();
@@ -62,7 +67,7 @@ const t0 = performance.now();
 console.log(`golden checks: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 // ---------------------------------------------------------------- split: a device that claims small buffers
-{
+if (wanted('split checks')) {
   // One instance (its pipelines compile once) on a device whose reported limit is set per call: about a
   // quarter of the case's largest tensor (at least 4 KiB), so every larger case is split into a few chunks
   // in several dimensions; the backward keeps the whole weight in one buffer, so it gets room for that.
@@ -71,7 +76,7 @@ console.log(`golden checks: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const round = (bytes) => Math.ceil(bytes / 256) * 256;
   for (const c of cases) {
     for (const name of CHECKS.split) {
-      await check(results, `${c.name}: ${name}`, async () => {
+      await recordCheck(results, `${c.name}: ${name}`, async () => {
         const weightBytes = 4 * c.shapes.weight.reduce((a, b) => a * b, 1);
         settings.maxBytes = Math.max(4096, round(largestTensorBytes(c) / 4), name.includes('backward') ? round(weightBytes) : 0);
         const before = settings.submits;
@@ -479,8 +484,188 @@ await check(results, names[17], async () => {
     device.destroy();
   }
 });
+// ---------------------------------------------------------------- a prepared layer disposed during its own call
+/**
+ * A device that runs `hook` once, at the first call of `method` ('createComputePipelineAsync' or 'submit' of its
+ * queue), and records every buffer it makes: [{ label, destroyed }].
+ */
+function deviceWithHook(device, method, hook) {
+  const buffers = [];
+  let pending = hook;
+  const fire = () => {
+    const f = pending;
+    pending = null;
+    if (f) f();
+  };
+  const queue = new Proxy(device.queue, {
+    get: (t, k) => {
+      if (k === 'submit' && method === 'submit') return (commands) => { const r = t.submit(commands); fire(); return r; };
+      const v = t[k];
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+  const proxy = new Proxy(device, {
+    get: (t, k) => {
+      if (k === 'queue') return queue;
+      if (k === 'createComputePipelineAsync' && method === k) return (d) => { fire(); return t.createComputePipelineAsync(d); };
+      if (k === 'createBuffer') {
+        return (descriptor) => {
+          const buffer = t.createBuffer(descriptor);
+          const entry = { label: descriptor.label, destroyed: false };
+          buffers.push(entry);
+          const destroy = buffer.destroy.bind(buffer);
+          buffer.destroy = () => { entry.destroyed = true; return destroy(); };
+          return buffer;
+        };
+      }
+      const v = t[k];
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+  return { proxy, buffers, fired: () => pending === null };
+}
+
+/** A torchvision layer's arguments (64 output channels, bias, padding 1) and its output computed on WebAssembly. */
+async function layerCase() {
+  const rand = random(777);
+  const tensor = (shape) => ({ data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1), shape });
+  const args = { weight: tensor([64, 16, 3, 3]), bias: tensor([64]), input: tensor([1, 16, 8, 8]), offset: tensor([1, 18, 8, 8]) };
+  const wasm = await api.createDeformConv({ backend: 'wasm', wasmBuild: 'simd' });
+  const expected = await wasm.deformConv2d(args.input, args.offset, args.weight, { bias: args.bias, padding: 1 });
+  wasm.dispose();
+  return { ...args, expected };
+}
+
+await check(results, names[18], async () => {
+  // dispose() while the layer's call waits for its pipelines (a new instance compiles them): the call must
+  // not register the layer's buffers again, nor make new ones that only the instance's dispose() would free.
+  const c = await layerCase();
+  let layer = null;
+  const device = await newDevice();
+  const hooked = deviceWithHook(device, 'createComputePipelineAsync', () => layer.dispose());
+  const dc = await api.createDeformConv({ backend: 'auto', threads: 1, gpuDevice: hooked.proxy });
+  try {
+    layer = await dc.prepareDeformConv2d(c.weight, { bias: c.bias, padding: 1 });
+    const y = await layer.forward(c.input, c.offset);
+    assert(hooked.fired(), 'the layer was not disposed during its call');
+    expectClose(y.data, c.expected.data, FORWARD_TOLERANCE, 'the call of a layer disposed meanwhile');
+    const prepared = hooked.buffers.filter((b) => String(b.label).startsWith('deformconv prepared'));
+    assert(prepared.every((b) => b.destroyed), `the layer's buffers outlive its call: ${JSON.stringify(prepared)}`);
+    assert(dc.backend === 'webgpu' && dc.info().fallbackReason === null, JSON.stringify(dc.info()));
+  } finally {
+    dc.dispose();
+    device.destroy();
+  }
+});
+
+await check(results, names[19], async () => {
+  // dispose() between the chunks of the layer's call (a device that claims 8 KiB buffers splits it into many):
+  // the later chunks still use the layer's weight and bias, so they must not be destroyed before the call
+  // ends; the call completes on the GPU, which stays in use ('auto' must not take a destroyed buffer for a
+  // broken device), and the buffers are freed when the call ends.
+  const c = await layerCase();
+  let layer = null;
+  const device = await newDevice();
+  const hooked = deviceWithHook(device, 'submit', () => layer.dispose());
+  const settings = { maxBytes: 8192 };
+  const dc = await api.createDeformConv({ backend: 'auto', threads: 1, gpuDevice: limitedDevice(hooked.proxy, settings) });
+  try {
+    layer = await dc.prepareDeformConv2d(c.weight, { bias: c.bias, padding: 1 });
+    const y = await layer.forward(c.input, c.offset);
+    assert(hooked.fired(), 'the layer was not disposed during its call');
+    assert(settings.submits > 4, `${settings.submits} submits: the call was not split`);
+    assert(dc.backend === 'webgpu' && dc.info().fallbackReason === null, `the GPU was given up: ${JSON.stringify(dc.info())}`);
+    expectClose(y.data, c.expected.data, FORWARD_TOLERANCE, 'the call of a layer disposed between its chunks');
+    const prepared = hooked.buffers.filter((b) => String(b.label).startsWith('deformconv prepared'));
+    assert(prepared.length > 2, `${prepared.length} prepared buffers: the weight was not cut into slices`);
+    assert(prepared.every((b) => b.destroyed), `the layer's buffers outlive its call: ${JSON.stringify(prepared)}`);
+  } finally {
+    dc.dispose();
+    device.destroy();
+  }
+});
+// ---------------------------------------------------------------- dimensions of 0 that torchvision accepts
+await check(results, names[20], async () => {
+  // A batch of 0 images and 0 output channels (empty outputs: no GPU work at all), an input of height or width
+  // 0 that padding makes room for (the output is the bias): the same results as WebAssembly, whose values
+  // tests/js/empty-tensors.test.js checks, in both conventions and data formats, forward, backward and through
+  // a prepared layer.
+  const rand = random(31);
+  const tensor = (shape) => ({ data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1), shape });
+  const settings = { maxBytes: 1 << 30 };
+  const device = await newDevice();
+  const webgpu = await api.createDeformConv({ backend: 'webgpu', gpuDevice: limitedDevice(device, settings) });
+  const wasm = await api.createDeformConv({ backend: 'wasm', wasmBuild: 'simd' });
+  const same = (a, b, label) => {
+    if (a === null || b === null) {
+      assert(a === b, `${label}: present on one backend only`);
+      return;
+    }
+    assert(JSON.stringify(a.shape) === JSON.stringify(b.shape), `${label}: shape ${a.shape} on WebGPU, ${b.shape} on WebAssembly`);
+    expectClose(a.data, b.data, GRADIENT_TOLERANCE, label);
+  };
+  try {
+    for (const [N, C, H, W, Co, padding] of [[0, 4, 5, 6, 3, 1], [2, 4, 5, 6, 0, 1], [2, 4, 0, 4, 3, 2], [1, 4, 3, 0, 3, 2]]) {
+      for (const format of ['NCHW', 'NHWC']) {
+        const label = `N ${N} C ${C} H ${H} W ${W} C_out ${Co} ${format}`;
+        const Ho = H + 2 * padding - 2, Wo = W + 2 * padding - 2;
+        const f = (s) => (format === 'NHWC' ? [s[0], s[2], s[3], s[1]] : s);
+        const input = tensor(f([N, C, H, W])), offset = tensor(f([N, 18, Ho, Wo])), weight = tensor([Co, C, 3, 3]);
+        const options = { mask: tensor(f([N, 9, Ho, Wo])), bias: tensor([Co]), padding, dataFormat: format };
+        const gradOutput = tensor(f([N, Co, Ho, Wo]));
+        const offsets = tensor(f([N, 27, Ho, Wo]));
+        const ms = [input, weight, offsets, [3, 3], [1, 1, 1, 1], [padding, padding, padding, padding], { bias: options.bias, dataFormat: format }];
+        const submits = settings.submits;
+        same(await webgpu.deformConv2d(input, offset, weight, options), await wasm.deformConv2d(input, offset, weight, options), `${label}: output`);
+        same(await webgpu.deformableConv2d(...ms), await wasm.deformableConv2d(...ms), `${label}: MindSpore output`);
+        const [gGpu, gWasm] = [await webgpu.deformConv2dBackward(gradOutput, input, offset, weight, options),
+          await wasm.deformConv2dBackward(gradOutput, input, offset, weight, options)];
+        for (const key of Object.keys(gWasm)) same(gGpu[key], gWasm[key], `${label}: ${key}`);
+        const [hGpu, hWasm] = [await webgpu.deformableConv2dBackward(gradOutput, ...ms), await wasm.deformableConv2dBackward(gradOutput, ...ms)];
+        for (const key of Object.keys(hWasm)) same(hGpu[key], hWasm[key], `${label}: MindSpore ${key}`);
+        const { mask, ...layerOptions } = options;
+        const layer = await webgpu.prepareDeformConv2d(weight, layerOptions);
+        same(await layer.forward(input, offset, { mask }), await wasm.deformConv2d(input, offset, weight, options), `${label}: prepared layer`);
+        layer.dispose();
+        if (N === 0 || Co === 0) assert(settings.submits === submits, `${label}: ${settings.submits - submits} submits for an empty output`);
+      }
+    }
+    assert(webgpu.backend === 'webgpu' && webgpu.info().fallbackReason === null, JSON.stringify(webgpu.info()));
+  } finally {
+    webgpu.dispose();
+    wasm.dispose();
+    device.destroy();
+  }
+});
+// ---------------------------------------------------------------- the 4 GiB of WebAssembly memory
+await check(results, names[21], async () => {
+  // Shapes whose tensors need more than 4 GiB: WebAssembly rejects them before anything else (its memory cannot
+  // hold them); WebGPU is not held to that limit, and validates them alike with either module (the SIMD one, and
+  // the SIMD-free one on an engine without SIMD): here the data, shorter than the shapes, is what is wrong.
+  const tiny = (shape) => ({ data: new Float32Array(4), shape });
+  const huge = (dc) => dc.deformConv2d(tiny([1, 1024, 1024, 1024]), tiny([1, 2, 1024, 1024]), tiny([1, 1024, 1, 1]));
+  const wasm = await api.createDeformConv({ backend: 'wasm', wasmBuild: 'simd' });
+  const onWasm = await rejects(huge(wasm), /more than the 4294967296 bytes \(4 GiB\) this build can address/, 'WebAssembly');
+  wasm.dispose();
+  assert(onWasm.constructor === RangeError, `WebAssembly: ${onWasm.constructor.name}`);
+  const errors = [];
+  for (const simd of [true, false]) {
+    const run = async () => {
+      const dc = await api.createDeformConv({ backend: 'webgpu', gpu });
+      try {
+        assert(dc.info().wasmBuild === (simd ? 'simd' : 'validate'), JSON.stringify(dc.info()));
+        errors.push(await rejects(huge(dc), /^input\.data has 4 elements but shape \[1, 1024, 1024, 1024\] needs 1073741824$/, `WebGPU (SIMD: ${simd})`));
+      } finally {
+        dc.dispose();
+      }
+    };
+    await (simd ? run() : withoutWasmSimd(run));
+  }
+  assert(errors.every((e) => e.constructor === RangeError), errors.map((e) => e.constructor.name).join(', '));
+});
+
 // ---------------------------------------------------------------- hostile calls (hostile-checks.mjs)
-{
+if (wanted('hostile checks')) {
   const started = performance.now();
   const device = await newDevice();
   results.push(...await hostileChecks({ api, device, cases, names: CHECKS.hostile, goldenNames: CHECKS.golden }));

@@ -8,3 +8,10 @@ export async function outputShape(): Promise<number[]> {
   dc.dispose();
   return y.shape;
 }
+
+// DeformConv is a class (instanceof works); there is no default export.
+export function isInstance(x: unknown): boolean {
+  return x instanceof deformconv.DeformConv;
+}
+// @ts-expect-error the package has named exports only
+export const noDefault = deformconv.default;

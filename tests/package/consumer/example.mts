@@ -1,8 +1,14 @@
 // Type-checked (never run) against the shipped declarations: the calls a TypeScript user writes, and misuses the
 // declarations must reject (each @ts-expect-error fails the check if its line stops being an error).
-import { createDeformConv, layouts, version, type DeformConv, type DeformConv2dLayer, type DeformableConv2dLayer, type Info, type Tensor } from 'deformconv-wasm';
+import { createDeformConv, layouts, version, DeformConv, type DeformConv2dLayer, type DeformableConv2dLayer, type Info, type Tensor } from 'deformconv-wasm';
+// @ts-expect-error the package has named exports only, in every entry point
+import noDefault from 'deformconv-wasm';
 
 const dc: DeformConv = await createDeformConv({ backend: 'wasm', threads: 2, wasmBuild: 'auto' });
+// DeformConv is a class: instances come from createDeformConv(), and instanceof works.
+if (!(dc instanceof DeformConv)) throw new Error('not a DeformConv');
+// @ts-expect-error DeformConv has no public constructor
+new DeformConv();
 const info: Info = dc.info();
 const build: 'threads' | 'simd' | 'validate' = info.wasmBuild;
 const threads: number = info.threads;
@@ -54,4 +60,4 @@ await dc.deformableConv2d(input, weight, offsets, 3, [1, 1, 1, 1], [0, 0, 0, 0],
 // @ts-expect-error results are plain tensors, not promises of numbers
 const wrong: number = await dc.deformConv2d(input, offset, weight);
 dc.dispose();
-export { wrong };
+export { wrong, noDefault };

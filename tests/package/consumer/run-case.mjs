@@ -3,7 +3,10 @@
 
 const tensor = (c, key) => (c[key] ? { data: Float32Array.from(c[key]), shape: c.shapes[key] } : null);
 
-/** Resolves to { info, torchvision: number[], mindspore: number[] }. */
+/**
+ * Resolves to { info, version, torchvision: number[], mindspore: number[], sameLayout, exportNames (the
+ * package's exports as this consumer sees them), isDeformConv (the instance is an instance of DeformConv) }.
+ */
 export async function runCase(api, c, createOptions) {
   const p = c.params;
   const dc = await api.createDeformConv(createOptions);
@@ -17,7 +20,10 @@ export async function runCase(api, c, createOptions) {
       });
     const converted = api.layouts.toMindSpore(tensor(c, 'offset'), tensor(c, 'mask'), p.kernel_size);
     const sameLayout = converted.data.every((v, k) => v === c.offsets_mindspore[k]);
-    return { info: dc.info(), version: api.version, torchvision: Array.from(y.data), mindspore: Array.from(y2.data), sameLayout };
+    return {
+      info: dc.info(), version: api.version, torchvision: Array.from(y.data), mindspore: Array.from(y2.data), sameLayout,
+      exportNames: Object.keys(api).filter((k) => k !== '__esModule').sort(), isDeformConv: dc instanceof api.DeformConv,
+    };
   } finally {
     dc.dispose();
   }
