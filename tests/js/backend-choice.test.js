@@ -15,6 +15,7 @@ function platform({ cores = 2, loadModule, initTimeoutMs = 30000 }) {
     logicalCores: () => cores,
     threadsUsable: () => true,
     simdSupported: () => true,
+    relaxedSimdSupported: () => false, // the plain builds, which every Node.js runs
     warn: () => {},
     initTimeoutMs,
     loadModule,
@@ -83,7 +84,7 @@ describe('a module that arrives after the load timeout', () => {
       const base = ${JSON.stringify(path.join(ROOT, 'dist', 'wasm', 'deformconv-threads-node'))};
       const slow = (build, pool) => new Promise((resolve) => setTimeout(resolve, 200))
         .then(() => require(base + '.cjs')({ wasmBinary: fs.readFileSync(base + '.wasm'), pthreadPoolSize: pool }));
-      const platform = { logicalCores: () => 4, threadsUsable: () => true, simdSupported: () => true, warn() {}, initTimeoutMs: 20, loadModule: slow };
+      const platform = { logicalCores: () => 4, threadsUsable: () => true, simdSupported: () => true, relaxedSimdSupported: () => false, warn() {}, initTimeoutMs: 20, loadModule: slow };
       createDeformConvOn(platform, {}).then(() => console.log('resolved'), (e) => console.log(e.message));
     `;
     const out = execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 30000 });
