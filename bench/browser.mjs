@@ -42,11 +42,10 @@ export async function runBenchPage(browser, { isolation, threads, seconds, round
   const server = await startDemoServer({ isolation });
   const page = await browser.context.newPage();
   const problems = [];
-  const watch = (source) => (message) => {
-    if (message.type() === 'warning' || message.type() === 'error') problems.push(`${source} console ${message.type()}: ${message.text()}`);
-  };
-  page.on('console', watch('page'));
-  page.on('worker', (worker) => worker.on('console', watch(`worker ${worker.url().split('/').pop()}`)));
+  // The page's console event carries its workers' messages too (nested ones included).
+  page.on('console', (message) => {
+    if (message.type() === 'warning' || message.type() === 'error') problems.push(`console ${message.type()}: ${message.text()}`);
+  });
   page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
   page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
   page.on('response', (response) => {
@@ -100,6 +99,34 @@ export async function runBrowserModes({ seconds, rounds, shapes, where, modes = 
     }
   }
   return out;
+}
+
+/**
+ * The browser rows of bench/results.json from runBrowserModes()' output: per mode what ran (builds, threads),
+ * how busy the machine was, what the page printed, and per shape the timings, ratio and agreement. Throws when
+ * ours and onnxruntime-web disagreed on a shape, as the Node comparison does.
+ */
+export function browserResults(run) {
+  const modes = {};
+  let browser = null, where = null;
+  for (const [name, m] of Object.entries(run.modes)) {
+    const env = m.results.environment;
+    const version = /(Headless)?Chrome\/(\d+)/.exec(env.userAgent);
+    browser = version ? `Chromium ${version[2]}${version[1] ? ' (headless)' : ''}` : env.userAgent;
+    where = env.where;
+    const differ = m.results.shapes.filter((r) => !r.agreement.ok);
+    if (differ.length) {
+      throw new Error(`Chromium, ${m.what}: ours and onnxruntime-web DISAGREE on ${differ.map((r) => `${r.name} (worst |difference|/(1+|theirs|) = ${r.agreement.worst} at element ${r.agreement.index})`).join(', ')}`);
+    }
+    modes[name] = {
+      what: m.what, threads: env.ours.threads, wasmBuild: env.ours.wasmBuild, ortWebThreads: env.ortWeb.numThreads, ours: env.ours,
+      ortWebVersion: env.ortWeb.version, otherCores: m.otherCores, problems: m.problems, seconds: m.results.seconds,
+      shapes: m.results.shapes.map((r) => ({
+        name: r.name, agreement: { worst: r.agreement.worst }, ours: r.ours, ortWeb: r.ortWeb, ratio: r.ratio, ratioSpread: r.ratioSpread, rounds: r.rounds,
+      })),
+    };
+  }
+  return { browser, where, modes };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

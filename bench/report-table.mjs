@@ -43,6 +43,44 @@ export function preparedTable(r) {
   return lines.join('\n');
 }
 
+/** The ratio cell of a browser row: median over the rounds, with their middle half. */
+const ratioWithSpread = (b) => `${b.ratio.toFixed(2)}x (${b.ratioSpread.p25.toFixed(2)}–${b.ratioSpread.p75.toFixed(2)})`;
+
+/**
+ * The benchmark page in headless Chromium (bench/browser.mjs), beside the Node ratios of the same shapes:
+ * cross-origin isolated with 2 threads, and not isolated with 1 thread. GFLOP/s of the median call.
+ */
+export function browserTable(r) {
+  const modes = r.browser.modes;
+  const cells = (mode, name) => {
+    const b = mode && mode.shapes.find((x) => x.name === name);
+    if (!b) return ['—', '—', '—'];
+    if (!b.ours) return ['—', '—', '**outputs differ**'];
+    return [f1(b.ours.gflops), f1(b.ortWeb.gflops), ratioWithSpread(b)];
+  };
+  const node = (s, T) => (s.wasm && s.wasm[T] ? `${s.wasm[T].ratio.toFixed(2)}x` : '—');
+  const lines = [
+    '| shape | ours 2T | ORT-web 2T | ratio (middle half of rounds) | Node 2T ratio | ours 1T | ORT-web 1T | ratio (middle half of rounds) | Node 1T ratio |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const s of r.shapes) {
+    lines.push(`| ${s.name} | ${cells(modes.isolated, s.name).join(' | ')} | ${node(s, 2)} | ${cells(modes.plain, s.name).join(' | ')} | ${node(s, 1)} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Where the browser rows ran: the browser, where in the page, and per mode the builds, threads and the machine's load. */
+export function browserLine(r) {
+  const b = r.browser;
+  const mode = (m) => {
+    const relaxed = m.ours && 'relaxedSimd' in m.ours ? `, relaxed SIMD ${m.ours.relaxedSimd ? 'on' : 'off'}` : '';
+    const others = m.otherCores === null || m.otherCores === undefined ? '' : `; other processes used ${m.otherCores.toFixed(2)} cores`;
+    return `${m.what} (our ${m.wasmBuild} build${relaxed} on ${m.threads}, onnxruntime-web on ${m.ortWebThreads}${others})`;
+  };
+  return `${b.browser}, the benchmark page (web/bench.html) with both libraries in ${b.where === 'main' ? 'the page\'s main thread' : 'a Web Worker'}: ` +
+    Object.values(b.modes).map(mode).join('; ');
+}
+
 export function nativeTable(r) {
   const lines = ['| shape | ours native 1T | ORT-node 1T | ratio | ours native 2T | ORT-node 2T | ratio |', '|---|---|---|---|---|---|---|'];
   for (const s of r.shapes) {
@@ -100,6 +138,16 @@ export function markdownReport(r) {
     '',
     preparedTable(r),
     '',
+    ...(r.browser ? [
+      '## WebAssembly in Chromium (the benchmark page), GFLOP/s',
+      '',
+      `${browserLine(r)}. Same shapes, inputs and ONNX models as the Node rows; agreement to 1e-4 checked in the page before timing; ` +
+        'the ratio is onnxruntime-web\'s time over ours in the same round, median over the rounds (the middle half of the rounds in brackets). ' +
+        'Node ratios from the tables above, for comparison.',
+      '',
+      browserTable(r),
+      '',
+    ] : []),
     '## Native (xsimd), GFLOP/s',
     '',
     nativeTable(r),

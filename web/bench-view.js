@@ -70,7 +70,7 @@ export function renderChart(container, results) {
     return;
   }
   const max = Math.max(...timed.flatMap((r) => SERIES.map((x) => r[x.key].gflops)));
-  const label = 150, plot = 460, right = 110, bar = 13, gap = 3, groupGap = 12, top = 28;
+  const label = 190, plot = 460, right = 70, bar = 13, gap = 3, groupGap = 12, top = 28;
   const groupHeight = SERIES.length * (bar + gap) + groupGap;
   const width = label + plot + right, height = top + timed.length * groupHeight + 8;
   const svg = element('svg:svg', { viewBox: `0 0 ${width} ${height}`, width, role: 'img', class: 'chart', 'aria-label': 'GFLOP/s per layer: deformconv-wasm and onnxruntime-web' });

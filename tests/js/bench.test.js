@@ -1,7 +1,8 @@
 // The benchmark's own pieces (bench/selftest.mjs, run as a child process because the bench is ES modules
 // and loads onnxruntime): its ONNX models equal the shared ones, its agreement check passes ours against
 // onnxruntime-web and onnxruntime-node on small layers and catches a wrong element, the peak module is valid
-// WebAssembly and runs, and the report writers turn a results object into tables, targets and an SVG.
+// WebAssembly and runs, and the report writers turn a results object (browser rows included) into tables,
+// targets and an SVG.
 const { execFileSync } = require('child_process');
 const path = require('path');
 const { ROOT } = require('./helpers');
@@ -24,12 +25,15 @@ test('bench pieces work on tiny inputs', () => {
   expect(r.fit.intercept).toBeCloseTo(1, 10);
   expect(r.fit.r2).toBeCloseTo(1, 10);
   expect(r.targets.map((t) => t.id)).toEqual(['ratio-1', 'peak-1', 'ratio-2', 'peak-2', 'ratio-1-prepared', 'peak-1-prepared',
-    'ratio-2-prepared', 'peak-2-prepared', 'speedup', 'native', 'memory', 'linear']);
+    'ratio-2-prepared', 'peak-2-prepared', 'browser-ratio-isolated', 'browser-ratio-plain', 'speedup', 'native', 'memory', 'linear']);
   expect(r.targets.find((t) => t.id === 'ratio-1').met).toBe(true);
   expect(r.targets.find((t) => t.id === 'ratio-2-prepared').met).toBe(false); // 1.4x in the made-up results
   expect(r.targets.find((t) => t.id === 'native').met).toBe(null);
+  expect(r.targets.find((t) => t.id === 'browser-ratio-isolated').met).toBe(true);
+  expect(r.targets.find((t) => t.id === 'browser-ratio-plain').met).toBe(false); // 1.45x on one shape
   expect(r.targets.find((t) => t.id === 'linear').met).toBe(true);
   expect(r.report.markdownHasTables).toBe(true);
+  expect(r.report.markdownHasBrowserRows).toBe(true);
   expect(r.report.svgClosed).toBe(true);
   expect(r.report.svgBars).toBeGreaterThan(2 * 10);
 });
