@@ -8,8 +8,9 @@ import { ROOT } from './paths.mjs';
 
 const { createDeformConv } = createRequire(import.meta.url)(join(ROOT, 'dist', 'index.cjs'));
 
-export async function createOurs(threads) {
-  const dc = await createDeformConv({ backend: 'wasm', wasmBuild: 'threads', threads });
+/** wasmBuild: 'threads' (the benchmark's builds, at any thread count) or 'simd' (as a page without isolation runs). */
+export async function createOurs(threads, { wasmBuild = 'threads' } = {}) {
+  const dc = await createDeformConv({ backend: 'wasm', wasmBuild, threads });
   return {
     info: dc.info(),
     /** t: makeTensors() result. Returns the output Float32Array. */

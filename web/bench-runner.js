@@ -83,6 +83,36 @@ function environment(dc, settings) {
 }
 
 /**
+ * Our instance, with onnxruntime-web set to the same thread count. onnxruntime-web fixes it when its
+ * WebAssembly module starts, i.e. at the first session of this realm (a page or worker runs one benchmark; the
+ * page starts a fresh worker, or reloads, for the next).
+ */
+export async function loadLibraries(threads) {
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+  // backend 'wasm': on a page without isolation, 'auto' would take WebGPU on a GPU; this page times WebAssembly.
+  return createDeformConv({ backend: 'wasm', threads });
+}
+
+/**
+ * The two calls of shape s on the same tensors: { ours(), ortWeb() } (each resolving to the output's data) and
+ * release() for onnxruntime-web's session. Also used by bench/browser-cpu.mjs through the page.
+ */
+export async function shapeCalls(dc, s) {
+  const t = makeTensors(s);
+  const session = await ort.InferenceSession.create(deformConvModel(s), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const feed = (x) => new ort.Tensor('float32', x.data, x.shape);
+  return {
+    ours: async () => (await dc.deformConv2d(t.input, t.offset, t.weight, {
+      bias: t.bias, mask: t.mask, stride: s.stride, padding: s.pad, dilation: s.dilation,
+    })).data,
+    ortWeb: async () => (await session.run({ X: feed(t.input), W: feed(t.weight), offset: feed(t.offset), B: feed(t.bias), mask: feed(t.mask) })).Y.data,
+    release: () => session.release(),
+  };
+}
+
+/**
  * Runs the benchmark, here (settings.where says where "here" is, for the results; see bench-settings.js).
  * onEvent receives { type: 'start', environment }, { type: 'progress', fraction, text } and
  * { type: 'shape', result } as it goes; shouldStop() is asked between runs (then it rejects with
@@ -94,13 +124,7 @@ export async function runBenchmark(givenSettings, { onEvent = () => {}, shouldSt
   const shapes = SHAPES.filter((s) => settings.shapes.includes(s.name));
   onEvent({ type: 'progress', fraction: 0, text: 'loading deformconv-wasm and onnxruntime-web' });
 
-  // The same thread count for both. onnxruntime-web fixes it when its WebAssembly module starts, i.e. at the
-  // first session of this realm (a page or worker runs one benchmark; the page reloads the worker for the next).
-  ort.env.wasm.numThreads = settings.threads;
-  ort.env.wasm.proxy = false;
-  ort.env.logLevel = 'error';
-  // backend 'wasm': on a page without isolation, 'auto' would take WebGPU on a GPU; this page times WebAssembly.
-  const dc = await createDeformConv({ backend: 'wasm', threads: settings.threads });
+  const dc = await loadLibraries(settings.threads);
   const results = [];
   try {
     const env = environment(dc, settings);
@@ -122,15 +146,8 @@ export async function runBenchmark(givenSettings, { onEvent = () => {}, shouldSt
 }
 
 async function benchmarkShape(dc, s, settings, { step, shouldStop }) {
-  const t = makeTensors(s);
-  const session = await ort.InferenceSession.create(deformConvModel(s), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const { ours, ortWeb, release } = await shapeCalls(dc, s);
   try {
-    const ours = async () => (await dc.deformConv2d(t.input, t.offset, t.weight, {
-      bias: t.bias, mask: t.mask, stride: s.stride, padding: s.pad, dilation: s.dilation,
-    })).data;
-    const feed = (x) => new ort.Tensor('float32', x.data, x.shape);
-    const ortWeb = async () => (await session.run({ X: feed(t.input), W: feed(t.weight), offset: feed(t.offset), B: feed(t.bias), mask: feed(t.mask) })).Y.data;
-
     step(0, 'checking that both agree');
     const agreement = compareOutputs(await ours(), await ortWeb());
     const base = {
@@ -154,6 +171,6 @@ async function benchmarkShape(dc, s, settings, { step, shouldStop }) {
     const ratios = summary(runMedians.ortWeb.map((theirs, r) => theirs / runMedians.ours[r]));
     return { ...base, ours: timing('ours'), ortWeb: timing('ortWeb'), ratio: ratios.median, ratioSpread: { p25: ratios.p25, p75: ratios.p75, min: ratios.min, max: ratios.max }, rounds: ratios.count };
   } finally {
-    await session.release();
+    await release();
   }
 }
