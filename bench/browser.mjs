@@ -63,7 +63,8 @@ export async function runBenchPage(browser, { isolation, threads, seconds, round
       });
       if (state && state.progress.text && state.progress.text !== lastText) {
         lastText = state.progress.text;
-        if (!/round [2-9]|round \d\d/.test(lastText)) log(`${(100 * state.progress.fraction).toFixed(0)}% ${lastText}`);
+        const laterRound = /: timing, round \d+$/.test(lastText) && !/round 1$/.test(lastText);
+        if (!laterRound) log(`${(100 * state.progress.fraction).toFixed(0)}% ${lastText}`);
       }
       if (state && state.status !== 'running' && state.status !== 'idle') {
         if (state.status !== 'done') throw new Error(`the benchmark page ended '${state.status}': ${state.error}`);

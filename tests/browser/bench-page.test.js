@@ -134,6 +134,19 @@ test('settings the page cannot take are named, and the defaults shown', async ()
   await page.close();
 });
 
+test('the server gives the page bench/ and onnxruntime-web\'s dist/, and nothing else of node_modules', async () => {
+  const status = async (url) => (await fetch(`${isolatedServer.origin}${url}`)).status;
+  expect(await status('/bench/shapes.mjs')).toBe(200);
+  expect(await status('/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs')).toBe(200);
+  expect(await status('/node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm')).toBe(200);
+  expect(await status('/dist/bench/onnx-model.mjs')).toBe(200);
+  expect(await status('/node_modules/onnxruntime-web/package.json')).toBe(404);
+  expect(await status('/node_modules/onnxruntime-web/dist/../package.json')).toBe(404);
+  expect(await status('/node_modules/onnx-proto/dist/onnx.js')).toBe(404);
+  expect(await status('/node_modules/onnxruntime-web/distx/ort.min.mjs')).toBe(404);
+  expect(await status('/package.json')).toBe(404);
+});
+
 test('the demo page links to the benchmark', async () => {
   const page = await browser.context.newPage();
   await page.goto(`${isolatedServer.origin}/web/`);
