@@ -63,22 +63,26 @@ export function browserTable(r) {
     '| shape | ours 2T | ORT-web 2T | ratio (middle half of rounds) | Node 2T ratio | ours 1T | ORT-web 1T | ratio (middle half of rounds) | Node 1T ratio |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const s of r.shapes) {
-    lines.push(`| ${s.name} | ${cells(modes.isolated, s.name).join(' | ')} | ${node(s, 2)} | ${cells(modes.plain, s.name).join(' | ')} | ${node(s, 1)} |`);
+  // The Node shapes in their order, then any the browser ran that Node did not.
+  const names = [...new Set([...r.shapes.map((s) => s.name), ...Object.values(modes).flatMap((m) => m.shapes.map((b) => b.name))])];
+  for (const name of names) {
+    const s = r.shapes.find((x) => x.name === name) || {};
+    lines.push(`| ${name} | ${cells(modes.isolated, name).join(' | ')} | ${node(s, 2)} | ${cells(modes.plain, name).join(' | ')} | ${node(s, 1)} |`);
   }
   return lines.join('\n');
 }
 
-/** Where the browser rows ran: the browser, where in the page, and per mode the builds, threads and the machine's load. */
+/** Where the browser rows ran, in sentences: the browser, where in the page, and per mode the builds, threads and load. */
 export function browserLine(r) {
   const b = r.browser;
   const mode = (m) => {
-    const relaxed = m.ours && 'relaxedSimd' in m.ours ? `, relaxed SIMD ${m.ours.relaxedSimd ? 'on' : 'off'}` : '';
+    const relaxed = m.ours && 'relaxedSimd' in m.ours ? ` (relaxed SIMD ${m.ours.relaxedSimd ? 'on' : 'off'})` : '';
     const others = m.otherCores === null || m.otherCores === undefined ? '' : `; other processes used ${m.otherCores.toFixed(2)} cores`;
-    return `${m.what} (our ${m.wasmBuild} build${relaxed} on ${m.threads}, onnxruntime-web on ${m.ortWebThreads}${others})`;
+    const what = m.what.charAt(0).toUpperCase() + m.what.slice(1);
+    return `${what}: our ${m.wasmBuild} build${relaxed} ran on ${m.threads} thread${m.threads > 1 ? 's' : ''}, onnxruntime-web on ${m.ortWebThreads}${others}.`;
   };
-  return `${b.browser}, the benchmark page (web/bench.html) with both libraries in ${b.where === 'main' ? 'the page\'s main thread' : 'a Web Worker'}: ` +
-    Object.values(b.modes).map(mode).join('; ');
+  return `${b.browser}, the benchmark page (web/bench.html), both libraries in ${b.where === 'main' ? 'the page\'s main thread' : 'a Web Worker'}. ` +
+    Object.values(b.modes).map(mode).join(' ');
 }
 
 export function nativeTable(r) {
@@ -141,7 +145,7 @@ export function markdownReport(r) {
     ...(r.browser ? [
       '## WebAssembly in Chromium (the benchmark page), GFLOP/s',
       '',
-      `${browserLine(r)}. Same shapes, inputs and ONNX models as the Node rows; agreement to 1e-4 checked in the page before timing; ` +
+      `${browserLine(r)} Same shapes, inputs and ONNX models as the Node rows; agreement to 1e-4 checked in the page before timing; ` +
         'the ratio is onnxruntime-web\'s time over ours in the same round, median over the rounds (the middle half of the rounds in brackets). ' +
         'Node ratios from the tables above, for comparison.',
       '',

@@ -139,7 +139,7 @@ if (writeReadme) {
     'Constant weights (a prepared layer, `prepareDeformConv2d`; onnxruntime-web: W and B initializers of the model):',
     '',
     preparedTable(results),
-    ...(results.browser ? ['', `In the browser, GFLOP/s: ${browserLine(results)}.`, '', browserTable(results)] : []),
+    ...(results.browser ? ['', `In the browser, GFLOP/s. ${browserLine(results)}`, '', browserTable(results)] : []),
   ].join('\n');
   writeFileSync(readmePath, withBenchSection(readFileSync(readmePath, 'utf8'), section));
 }
