@@ -6,8 +6,11 @@
 // comparison of the code the two engines run. Chromium runs the calls on the benchmark page's main thread
 // (web/bench-runner.js's loadLibraries and shapeCalls: the same calls the page times), served without isolation.
 //
-//   node bench/browser-cpu.mjs [--only a,b] [--reps N] [--calls K] [--json OUT.json]
-// prints a Markdown table: CPU ms per call, median over the reps (range in brackets), and the ratios.
+//   node bench/browser-cpu.mjs [--only a,b] [--reps N] [--calls K] [--json OUT.json] [--relaxed-simd auto|false]
+// prints a Markdown table: CPU ms per call, median over the reps (range in brackets), and the ratios, and which
+// of our builds ran in each engine. In Chromium the loader picks our build as for any page (its relaxed-SIMD
+// form where the package has one and the engine takes it); --relaxed-simd passes createDeformConv's
+// relaxedSimd option there (false: the plain build, as Node 20 runs), for packages that have the option.
 // Linux only. Used to find out why onnxruntime-web gains in Chromium and we do not (docs/browser-performance.md).
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,7 +25,7 @@ import { SHAPES, flops } from './shapes.mjs';
 
 const { launchChromium } = createRequire(import.meta.url)('../tests/browser/chromium.js');
 
-const PEAK_ITERATIONS = 2e6; // of the peak loop: 12 chains x 4 lanes x 2 flops each
+const PEAK_ITERATIONS = 1e7; // of the peak loop (12 chains x 4 lanes x 2 flops each): about 25 ms, so that the page.evaluate around it weighs little
 const PEAK_GFLOP = (PEAK_ITERATIONS * 96) / 1e9;
 
 /** Nanoseconds on a CPU of every thread of these processes. */
@@ -76,6 +79,7 @@ async function nodeEngine() {
   const peak = new WebAssembly.Instance(new WebAssembly.Module(peakModuleBytes())).exports.peak;
   let calls = null;
   return {
+    info: ours.info,
     pids: () => [process.pid],
     async setup(s) {
       if (calls) await calls.release();
@@ -94,18 +98,20 @@ async function nodeEngine() {
 }
 
 /** The Chromium side: the same calls on the benchmark page's main thread (not isolated: our SIMD build). */
-async function chromiumEngine() {
+async function chromiumEngine(ourOptions) {
   const server = await startDemoServer({ isolation: false });
   const browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(`${server.url}web/bench.html`);
-  await page.evaluate(async (peakBytes) => {
+  const info = await page.evaluate(async ([peakBytes, options]) => {
     const runner = await import(new URL('bench-runner.js', location.href).href);
     const { SHAPES: shapes } = await import(new URL('../bench/shapes.mjs', location.href).href);
     const peak = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(peakBytes))).exports.peak;
-    window.cpuTool = { runner, shapes, peak, dc: await runner.loadLibraries(1), calls: null };
-  }, [...peakModuleBytes()]);
+    window.cpuTool = { runner, shapes, peak, dc: await runner.loadLibraries(1, options), calls: null };
+    return window.cpuTool.dc.info();
+  }, [[...peakModuleBytes()], ourOptions]);
   return {
+    info,
     pids: () => descendants(process.pid),
     setup: (s) => page.evaluate(async (name) => {
       const tool = window.cpuTool;
@@ -129,8 +135,11 @@ const median = (xs) => {
 };
 
 /** CPU ms per call of ours, onnxruntime-web and the peak loop, per shape and engine: { peak, shapes }. */
-export async function measureCpu({ shapes, reps = 6, calls = 3, log = () => {} }) {
-  const engines = { node: await nodeEngine(), chromium: await chromiumEngine() };
+export async function measureCpu({ shapes, reps = 6, calls = 3, ourOptions = {}, log = () => {} }) {
+  const engines = { node: await nodeEngine(), chromium: await chromiumEngine(ourOptions) };
+  const builds = Object.fromEntries(Object.entries(engines).map(([name, e]) => [name,
+    `${e.info.wasmBuild} build, ${e.info.simdInstructions}${'relaxedSimd' in e.info ? `, relaxed SIMD ${e.info.relaxedSimd ? 'on' : 'off'}` : ''}`]));
+  log(`ours: ${builds.node} in Node, ${builds.chromium} in Chromium`);
   const perCall = async (engine, which, k) => {
     await engine.run(which, 1);
     const pids = engine.pids();
@@ -161,7 +170,7 @@ export async function measureCpu({ shapes, reps = 6, calls = 3, log = () => {} }
       rows.push(row);
       log(`${s.name}: ours ${row.node.ours.median.toFixed(2)} / ${row.chromium.ours.median.toFixed(2)} ms, onnxruntime-web ${row.node.ortWeb.median.toFixed(2)} / ${row.chromium.ortWeb.median.toFixed(2)} ms of CPU (Node / Chromium)`);
     }
-    return { peak: { node: summary(peak.node), chromium: summary(peak.chromium) }, shapes: rows };
+    return { builds, peak: { node: summary(peak.node), chromium: summary(peak.chromium) }, shapes: rows };
   } finally {
     for (const e of Object.values(engines)) await e.close();
   }
@@ -172,6 +181,8 @@ export function cpuTable(r) {
   const cell = (x) => `${x.median.toFixed(2)} [${x.min.toFixed(2)}-${x.max.toFixed(2)}]`;
   const change = (a, b) => `${b.median >= a.median ? '+' : ''}${((b.median / a.median - 1) * 100).toFixed(0)}%`;
   const lines = [
+    `ours: ${r.builds.node} in Node, ${r.builds.chromium} in Chromium`,
+    '',
     `mul+add peak loop, GFLOP/s per CPU second: Node ${r.peak.node.median.toFixed(1)}, Chromium ${r.peak.chromium.median.toFixed(1)}`,
     '',
     '| shape | ours, Node | ours, Chromium | change | onnxruntime-web, Node | onnxruntime-web, Chromium | change | ratio Node | ratio Chromium |',
@@ -191,8 +202,11 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const only = option('--only') ? option('--only').split(',') : ['s1_64c_64px', 'batch2_stride2_96c_56px', 'og8_512c_14px', 'r50_c5_512c_16px'];
   const unknown = only.filter((name) => !SHAPES.some((s) => s.name === name));
   if (unknown.length) throw new RangeError(`unknown shape ${unknown.join(', ')}`);
+  const relaxed = option('--relaxed-simd');
+  if (relaxed !== undefined && !['auto', 'false'].includes(relaxed)) throw new RangeError(`--relaxed-simd must be auto or false, got ${relaxed}`);
   const result = await measureCpu({
     shapes: SHAPES.filter((s) => only.includes(s.name)), reps: Number(option('--reps') || 6), calls: Number(option('--calls') || 3),
+    ourOptions: relaxed === undefined ? {} : { relaxedSimd: relaxed === 'auto' ? 'auto' : false },
     log: (m) => process.stderr.write(`  [cpu] ${m}\n`),
   });
   if (option('--json')) writeFileSync(option('--json'), `${JSON.stringify(result, null, 1)}\n`);

@@ -87,12 +87,13 @@ function environment(dc, settings) {
  * WebAssembly module starts, i.e. at the first session of this realm (a page or worker runs one benchmark; the
  * page starts a fresh worker, or reloads, for the next).
  */
-export async function loadLibraries(threads) {
+export async function loadLibraries(threads, ourOptions = {}) {
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
   // backend 'wasm': on a page without isolation, 'auto' would take WebGPU on a GPU; this page times WebAssembly.
-  return createDeformConv({ backend: 'wasm', threads });
+  // ourOptions: more createDeformConv options (bench/browser-cpu.mjs passes the build's), none for the page.
+  return createDeformConv({ backend: 'wasm', threads, ...ourOptions });
 }
 
 /**
