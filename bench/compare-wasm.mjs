@@ -1,5 +1,5 @@
 // One process per thread count (onnxruntime-web fixes its thread count when it starts):
-//   node bench/compare-wasm.mjs THREADS OUT.json [SECONDS]
+//   node bench/compare-wasm.mjs THREADS OUT.json [SECONDS] [--only name,name]
 // measures the WebAssembly SIMD peak with THREADS worker threads, then for every shape: runs ours and
 // onnxruntime-web once, checks that they agree (exits with an error if not), and times both in alternation;
 // twice: with the weights passed at every call (ours: deformConv2d; onnxruntime-web: W and B graph inputs),
@@ -18,7 +18,8 @@ import { pairedRatio, timeAlternating, waitForQuiet } from './timing.mjs';
 
 const threads = Number(process.argv[2]);
 const outFile = process.argv[3];
-const seconds = Number(process.argv[4] || 1.5);
+const seconds = Number(process.argv[4] && !process.argv[4].startsWith('--') ? process.argv[4] : 1.5);
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null; // a few shapes, by hand
 const log = (msg) => process.stderr.write(`  [wasm, ${threads} thread${threads > 1 ? 's' : ''}] ${msg}\n`);
 
 setOrtWebThreads(threads);
@@ -40,7 +41,7 @@ const peakBefore = await quietPeak();
 log(`WASM SIMD peak: ${peakBefore.total.toFixed(1)} GFLOP/s (${peakBefore.perThread.toFixed(1)} per thread)`);
 
 const shapes = [];
-for (const s of SHAPES) {
+for (const s of only ? SHAPES.filter((x) => only.includes(x.name)) : SHAPES) {
   const t = makeTensors(s);
   const session = await createOrtWebSession(s);
   const agreement = compareOutputs(await ours.run(t, s), await session.run(t));

@@ -2,11 +2,13 @@
 // shape: inputs X, W, offset, B, mask (all graph inputs, none an initializer), output Y;
 // or, with constant weights, W and B as initializers (a model's weights, as an exported network holds them),
 // so onnxruntime has them from the start, as our prepared layers do.
-import { createRequire } from 'node:module';
+// Plain imports only (no Node built-ins): the benchmark page (web/bench.html) runs this file too, bundled with
+// onnx-proto for browsers by scripts/build-bench-page.mjs.
+import onnxProto from 'onnx-proto';
 
 import { tensorShapes } from './shapes.mjs';
 
-const { onnx } = createRequire(import.meta.url)('onnx-proto');
+const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
 function valueInfo(name, dims) {

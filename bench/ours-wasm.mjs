@@ -8,8 +8,12 @@ import { ROOT } from './paths.mjs';
 
 const { createDeformConv } = createRequire(import.meta.url)(join(ROOT, 'dist', 'index.cjs'));
 
-export async function createOurs(threads, { relaxedSimd = false } = {}) {
-  const dc = await createDeformConv({ backend: 'wasm', wasmBuild: 'threads', threads, relaxedSimd });
+/**
+ * wasmBuild: 'threads' (the benchmark's builds, at any thread count) or 'simd' (as a page without isolation runs);
+ * relaxedSimd: the relaxed-SIMD form of that build (Node.js 26; Node.js 20 has none).
+ */
+export async function createOurs(threads, { relaxedSimd = false, wasmBuild = 'threads' } = {}) {
+  const dc = await createDeformConv({ backend: 'wasm', wasmBuild, threads, relaxedSimd });
   return {
     info: dc.info(),
     /** t: makeTensors() result. Returns the output Float32Array. */

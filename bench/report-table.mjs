@@ -61,12 +61,54 @@ export function relaxedTable(r) {
   return lines.join('\n');
 }
 
+/** The ratio cell of a browser row: median over the rounds, with their middle half. */
+const ratioWithSpread = (b) => `${b.ratio.toFixed(2)}x (${b.ratioSpread.p25.toFixed(2)}–${b.ratioSpread.p75.toFixed(2)})`;
+
+/**
+ * The benchmark page in headless Chromium (bench/browser.mjs), beside the Node ratios of the same shapes:
+ * cross-origin isolated with 2 threads, and not isolated with 1 thread. GFLOP/s of the median call.
+ */
+export function browserTable(r) {
+  const modes = r.browser.modes;
+  const cells = (mode, name) => {
+    const b = mode && mode.shapes.find((x) => x.name === name);
+    if (!b) return ['—', '—', '—'];
+    if (!b.ours) return ['—', '—', '**outputs differ**'];
+    return [f1(b.ours.gflops), f1(b.ortWeb.gflops), ratioWithSpread(b)];
+  };
+  const node = (s, T) => (s.wasm && s.wasm[T] ? `${s.wasm[T].ratio.toFixed(2)}x` : '—');
+  const lines = [
+    '| shape | ours 2T | ORT-web 2T | ratio (middle half of rounds) | Node 2T ratio | ours 1T | ORT-web 1T | ratio (middle half of rounds) | Node 1T ratio |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  // The Node shapes in their order, then any the browser ran that Node did not.
+  const names = [...new Set([...r.shapes.map((s) => s.name), ...Object.values(modes).flatMap((m) => m.shapes.map((b) => b.name))])];
+  for (const name of names) {
+    const s = r.shapes.find((x) => x.name === name) || {};
+    lines.push(`| ${name} | ${cells(modes.isolated, name).join(' | ')} | ${node(s, 2)} | ${cells(modes.plain, name).join(' | ')} | ${node(s, 1)} |`);
+  }
+  return lines.join('\n');
+}
+
 /** One sentence on the relaxed-SIMD peaks, or nothing when the run has none. */
 function relaxedPeakLine(r) {
   if (!r.relaxedPeak) return '';
   const p = r.relaxedPeak;
   return `Measured in Node.js ${p.node}: independent \`f32x4.relaxed_madd\` chains ${f1(p[1].madd.total)} GFLOP/s on 1 thread, ${f1(p[2].madd.total)} on 2; ` +
     `independent \`f32x4\` mul+add chains ${f1(p[1].mulAdd.total)} and ${f1(p[2].mulAdd.total)}. `;
+}
+
+/** Where the browser rows ran, in sentences: the browser, where in the page, and per mode the builds, threads and load. */
+export function browserLine(r) {
+  const b = r.browser;
+  const mode = (m) => {
+    const relaxed = m.ours && 'relaxedSimd' in m.ours ? ` (relaxed SIMD ${m.ours.relaxedSimd ? 'on' : 'off'})` : '';
+    const others = m.otherCores === null || m.otherCores === undefined ? '' : `; other processes used ${m.otherCores.toFixed(2)} cores`;
+    const what = m.what.charAt(0).toUpperCase() + m.what.slice(1);
+    return `${what}: our ${m.wasmBuild} build${relaxed} ran on ${m.threads} thread${m.threads > 1 ? 's' : ''}, onnxruntime-web on ${m.ortWebThreads}${others}.`;
+  };
+  return `${b.browser}, the benchmark page (web/bench.html), both libraries in ${b.where === 'main' ? 'the page\'s main thread' : 'a Web Worker'}. ` +
+    Object.values(b.modes).map(mode).join(' ');
 }
 
 export function nativeTable(r) {
@@ -135,6 +177,16 @@ export function markdownReport(r) {
     '',
     relaxedTable(r),
     '',
+    ...(r.browser ? [
+      '## WebAssembly in Chromium (the benchmark page), GFLOP/s',
+      '',
+      `${browserLine(r)} Same shapes, inputs and ONNX models as the Node rows; agreement to 1e-4 checked in the page before timing; ` +
+        'the ratio is onnxruntime-web\'s time over ours in the same round, median over the rounds (the middle half of the rounds in brackets). ' +
+        'Node ratios from the tables above, for comparison.',
+      '',
+      browserTable(r),
+      '',
+    ] : []),
     '## Native (xsimd), GFLOP/s',
     '',
     nativeTable(r),

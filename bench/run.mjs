@@ -5,8 +5,10 @@
 //      onnxruntime-web;
 //   2. native (compare-native.mjs): our native build vs onnxruntime-node, checked, timed;
 //   3. memory and cost curves in a fresh process (memory.mjs);
-//   4. bench/results.json, bench/RESULTS.md (tables), bench/chart.svg, and the README's performance section.
-// Options: --seconds S (time budget per implementation and shape, default 1.5), --no-readme, --report-only
+//   4. the benchmark page (web/bench.html) in headless Chromium (browser.mjs): ours vs onnxruntime-web in the
+//      page, cross-origin isolated with 2 threads and not isolated with 1;
+//   5. bench/results.json, bench/RESULTS.md (tables), bench/chart.svg, and the README's performance section.
+// Options: --seconds S (time budget per implementation and shape, default 1.5), --no-readme, --no-browser, --report-only
 // (no measuring: writes RESULTS.md, chart.svg and the README section again from bench/results.json, e.g.
 // after editing bench/NOTES.md).
 import { execFileSync } from 'node:child_process';
@@ -14,10 +16,11 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 
+import { browserResults, runBrowserModes } from './browser.mjs';
 import { compareNative } from './compare-native.mjs';
 import { ortNodeVersion } from './ort-node.mjs';
 import { BENCH_DIR, NODE26, ROOT, WORK_DIR } from './paths.mjs';
-import { markdownReport, machineLine, preparedTable, relaxedTable, targetsTable, wasmTable } from './report-table.mjs';
+import { browserLine, browserTable, markdownReport, machineLine, preparedTable, relaxedTable, targetsTable, wasmTable } from './report-table.mjs';
 import { svgChart } from './report-svg.mjs';
 import { withBenchSection } from './readme-section.mjs';
 import { MEMORY_SHAPE, SHAPES, flops, isLarge } from './shapes.mjs';
@@ -27,6 +30,7 @@ const args = process.argv.slice(2);
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 1.5;
 const writeReadme = !args.includes('--no-readme');
 const reportOnly = args.includes('--report-only');
+const withBrowser = !args.includes('--no-browser');
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const started = Date.now();
 
@@ -45,14 +49,16 @@ async function measure() {
   log(`deformconv-wasm benchmark: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
   if (machine.loadBefore[0] > 0.5) log('warning: the machine is busy (load average above 0.5); timings will be noisy');
 
-  log('1/3 WebAssembly: ours vs onnxruntime-web (one process per thread count)');
+  log('1/4 WebAssembly: ours vs onnxruntime-web (one process per thread count)');
   const wasm = { 1: child('compare-wasm.mjs', ['1', String(seconds)]), 2: child('compare-wasm.mjs', ['2', String(seconds)]) };
   log('   relaxed SIMD in Node.js 26: ours relaxed vs ours plain vs onnxruntime-web');
   const relaxed = { 1: child('compare-relaxed.mjs', ['1', String(seconds)], NODE26), 2: child('compare-relaxed.mjs', ['2', String(seconds)], NODE26) };
-  log('2/3 native: ours vs onnxruntime-node');
+  log('2/4 native: ours vs onnxruntime-node');
   const native = await compareNative({ seconds: Math.min(seconds, 1), log: (m) => log(`  [native] ${m}`) });
-  log('3/3 memory and cost curves');
+  log('3/4 memory and cost curves');
   const memory = child('memory.mjs', []);
+  log(`4/4 Chromium: the benchmark page${withBrowser ? '' : ' (skipped: --no-browser)'}`);
+  const browser = withBrowser ? browserResults(await runBrowserModes({ seconds, log: (m) => log(`  [browser] ${m}`) })) : undefined;
 
   const gflops = (s, ms) => flops(s) / ms / 1e6;
   const withRate = (s, t) => ({ ...t, gflops: gflops(s, t.medianMs) });
@@ -106,6 +112,7 @@ async function measure() {
     relaxedPeak: { node: relaxed[1].node, 1: relaxed[1].peak, 2: relaxed[2].peak },
     shapes,
     memory: { shape: MEMORY_SHAPE.what, ...memory },
+    browser,
     notes: [],
   };
   results.targets = evaluateTargets(results);
@@ -117,6 +124,8 @@ async function measure() {
       `(a block is repeated, after waiting for a quiet second, while they use more than 0.15; see bench/timing.mjs)` +
       (worst > 0.15 ? ': some blocks stayed busy after every retry and are noisier than the rest.' : '.'));
   }
+  const printed = browser ? Object.values(browser.modes).flatMap((m) => m.problems.map((p) => `${m.what}: ${p}`)) : [];
+  if (printed.length) results.notes.push(`The benchmark page printed on the console or failed a request: ${printed.join('; ')}.`);
   return results;
 }
 
@@ -150,6 +159,7 @@ if (writeReadme) {
     'Relaxed SIMD (fused multiply-add) in Node.js 26, threaded builds: ours relaxed vs ours plain vs onnxruntime-web, weights passed with every call, and ours relaxed as a prepared layer, in one process; % of the measured `f32x4.relaxed_madd` and `f32x4` mul+add peaks:',
     '',
     relaxedTable(results),
+    ...(results.browser ? ['', `In the browser, GFLOP/s. ${browserLine(results)}`, '', browserTable(results)] : []),
   ].join('\n');
   writeFileSync(readmePath, withBenchSection(readFileSync(readmePath, 'utf8'), section));
 }

@@ -2,7 +2,7 @@
 // a one-node ONNX DeformConv model built for it (onnx-model.mjs). GFLOP/s everywhere counts
 // 2·N·C_out·(C_in/groups)·kh·kw·Ho·Wo floating-point operations per forward pass (flops() below).
 //   backward: also timed forward + backward (bench/backward.mjs);
-//   gemmHeavy: C_in/groups and C_out/groups large enough that the GEMM dominates (the "% of peak" target);
+//   gemmHeavy: C_in/groups and C_out/groups large enough (64 or more) that the GEMM dominates (the "% of peak" target);
 //   large: enough work per call (> 0.5 GFLOP) for the 2-thread speed-up target.
 
 /** @typedef {{ name: string, what: string, N: number, C: number, H: number, W: number, Cout: number, k: number,
@@ -19,6 +19,12 @@ export const SHAPES = [
   { name: 'depthwise_64c_64px', what: 'depthwise 3x3: 64 channels, 64 groups, 64x64', N: 1, C: 64, H: 64, W: 64, Cout: 64, k: 3, stride: 1, pad: 1, dilation: 1, groups: 64, offsetGroups: 1, gemmHeavy: false },
   { name: 'k5_64c_32px', what: '5x5 kernel: 64 channels, 32x32', N: 1, C: 64, H: 32, W: 32, Cout: 64, k: 5, stride: 1, pad: 2, dilation: 1, groups: 1, offsetGroups: 1, gemmHeavy: true },
   { name: 'r50_c5_512c_16px', what: 'ResNet-50 detector, DCNv2 in conv5 (3x3, 512 channels, 512x512 image: 16x16)', N: 1, C: 512, H: 16, W: 16, Cout: 512, k: 3, stride: 1, pad: 1, dilation: 1, groups: 1, offsetGroups: 1, gemmHeavy: true },
+  // Weight groups, a 5x5 kernel with groups, a batch with stride, many offset groups (issue 13's layers).
+  { name: 'groups2_128c_32px', what: '2 weight groups: 128 channels (64 per group), 32x32', N: 1, C: 128, H: 32, W: 32, Cout: 128, k: 3, stride: 1, pad: 1, dilation: 1, groups: 2, offsetGroups: 1, gemmHeavy: true },
+  { name: 'groups4_256c_28px', what: '4 weight groups: 256 channels (64 per group), 28x28', N: 1, C: 256, H: 28, W: 28, Cout: 256, k: 3, stride: 1, pad: 1, dilation: 1, groups: 4, offsetGroups: 1, gemmHeavy: true },
+  { name: 'k5_groups2_64c_32px', what: '5x5 kernel, 2 weight groups: 64 channels (32 per group), 32x32', N: 1, C: 64, H: 32, W: 32, Cout: 64, k: 5, stride: 1, pad: 2, dilation: 1, groups: 2, offsetGroups: 1, gemmHeavy: false },
+  { name: 'batch2_stride2_96c_56px', what: 'batch 2, stride 2: 2 x 96 channels, 56x56 -> 28x28', N: 2, C: 96, H: 56, W: 56, Cout: 96, k: 3, stride: 2, pad: 1, dilation: 1, groups: 1, offsetGroups: 1, gemmHeavy: true },
+  { name: 'og8_512c_14px', what: '512 channels, 14x14, 8 offset groups (64 channels each)', N: 1, C: 512, H: 14, W: 14, Cout: 512, k: 3, stride: 1, pad: 1, dilation: 1, groups: 1, offsetGroups: 8, gemmHeavy: true },
 ];
 
 /** The memory layer of the issue: extra WASM memory must stay under 16 MB on it. */

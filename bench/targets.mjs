@@ -65,6 +65,19 @@ export function evaluateTargets(results) {
       out.push(...ratioAndPeak(results, T, (s, t) => s.wasm[t].prepared, '-prepared', ', constant weights (prepared layer vs initializers)'));
     }
   }
+  if (results.browser) {
+    // The same ratio target in Chromium (the benchmark page, bench/browser.mjs), in each mode it ran.
+    for (const [id, mode] of Object.entries(results.browser.modes)) {
+      const rows = mode.shapes.map((b) => ({ name: b.name, ratio: b.ours ? b.ratio : 0 }));
+      const failing = rows.filter((b) => b.ratio < TARGET_RATIO);
+      const worst = rows.reduce((a, b) => (b.ratio < a.ratio ? b : a));
+      out.push({
+        id: `browser-ratio-${id}`, target: `>= ${TARGET_RATIO}x onnxruntime-web on every shape in Chromium, ${mode.what}`,
+        met: failing.length === 0,
+        detail: failing.length ? `below on ${failing.map((b) => `${b.name} (${b.ratio ? `${fmt(b.ratio)}x` : 'outputs differ'})`).join(', ')}` : `lowest ${fmt(worst.ratio)}x (${worst.name})`,
+      });
+    }
+  }
   const large = results.shapes.filter((s) => s.large);
   const slow = large.filter((s) => s.speedup < TARGET_SPEEDUP);
   out.push({

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: sets up what is missing, builds everything (the native benchmark tool included), then runs
 # the benchmark (bench/run.mjs): ours vs onnxruntime-web (WASM, 1 and 2 threads) and onnxruntime-node
-# (native), the WASM SIMD peak, memory and cost curves. Writes bench/results.json, bench/RESULTS.md,
+# (native), the WASM SIMD peak, memory and cost curves, and the benchmark page in headless Chromium. Writes bench/results.json, bench/RESULTS.md,
 # bench/chart.svg and the README's performance section; then the backward rows (bench/BACKWARD.md) and the
 # WebGPU rows (bench/WEBGPU.md). Takes a few minutes; run it on an idle machine.
 # Arguments go to bench/run.mjs (--seconds S: time budget per implementation and shape; --no-readme).

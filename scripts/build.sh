@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything: the native core, tests and tools (build/native), the WebAssembly modules
-# (dist/wasm), and the JS bundles and types (dist/). Incremental: a second run only redoes what changed.
+# (dist/wasm), the JS bundles and types (dist/), and the benchmark page's ONNX model builder (dist/bench/).
+# Incremental: a second run only redoes what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -11,3 +12,4 @@ echo "build: WebAssembly modules (dist/wasm)"
 bash scripts/build-wasm.sh
 echo "build: JS bundles (dist)"
 node scripts/build-js.mjs
+node scripts/build-bench-page.mjs

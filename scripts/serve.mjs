@@ -5,7 +5,9 @@
 //
 //   node scripts/serve.mjs [--port N] [--no-isolation] [--root DIR]   (PORT in the environment also sets the port)
 //
-// Without --root it serves this repository's web/ (the page) and dist/ (the package it uses), and / leads to /web/.
+// Without --root it serves this repository's web/ (the pages) and dist/ (the package they use), and / leads to
+// /web/; the benchmark page (web/bench.html) also reads bench/ (its shapes, data and agreement check) and
+// onnxruntime-web's files from node_modules/onnxruntime-web/dist/.
 import { createReadStream, promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -38,7 +40,8 @@ const ISOLATION_HEADERS = {
  * Starts a server. Resolves to { url, port, close() } once it listens.
  * @param {object} options
  * @param {string} options.root folder to serve
- * @param {string[]} [options.only] top-level folders of root that may be served (all when absent)
+ * @param {string[]} [options.only] folders of root that may be served, with everything under them, as paths
+ *   relative to root with '/' ('web', 'node_modules/onnxruntime-web/dist'); all of root when absent
  * @param {string} [options.index] where / redirects (e.g. '/web/'); a folder's index.html otherwise
  * @param {boolean} [options.isolation=true] send the cross-origin isolation headers
  * @param {number} [options.port=0] 0 picks a free port
@@ -62,7 +65,8 @@ export function startServer({ root, only = null, index = null, isolation = true,
     const file = path.join(rootDir, pathname);
     const relative = path.relative(rootDir, file);
     if (relative.startsWith('..') || path.isAbsolute(relative) || pathname.includes('\0')) return send(403, 'forbidden');
-    if (only && !only.includes(relative.split(path.sep)[0])) return send(404, 'not found');
+    const served = relative.split(path.sep).join('/');
+    if (only && !only.some((folder) => served === folder || served.startsWith(`${folder}/`))) return send(404, 'not found');
     let target = file;
     try {
       let stat = await fs.stat(target);
@@ -96,10 +100,11 @@ export function startServer({ root, only = null, index = null, isolation = true,
   });
 }
 
-/** The demo page's server: this repository's web/ and dist/, / leading to /web/. */
+/** The demo page's server: this repository's web/ and dist/ (and what the benchmark page reads), / leading to /web/. */
 export function startDemoServer({ isolation = true, port = 0 } = {}) {
   const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-  return startServer({ root: repo, only: ['web', 'dist'], index: '/web/', isolation, port });
+  const only = ['web', 'dist', 'bench', 'node_modules/onnxruntime-web/dist'];
+  return startServer({ root: repo, only, index: '/web/', isolation, port });
 }
 
 function parseArgs(argv) {
