@@ -86,7 +86,7 @@ test('cross-origin isolated, 2 threads, in a Web Worker: every layer agrees, is 
   const bench = await expectCompleteRun(page, shapeNames);
   const env = bench.results.environment;
   expect(env).toEqual(expect.objectContaining({ where: 'worker', crossOriginIsolated: true }));
-  expect(env.ours).toEqual(expect.objectContaining({ backend: 'wasm', wasmBuild: 'threads', threads: 2, simdInstructions: 'wasm-simd128' }));
+  expect(env.ours).toEqual(expect.objectContaining({ backend: 'wasm', wasmBuild: 'threads', threads: 2, simdInstructions: 'wasm-relaxed-simd', relaxedSimd: true }));
   expect(env.ortWeb).toEqual(expect.objectContaining({ version: expect.stringMatching(/^1\.\d+\.\d+$/), numThreads: 2 }));
   const listed = await page.textContent('#environment');
   expect(listed).toContain('threads build, 2 threads');
