@@ -9,7 +9,7 @@ import { GpuFailure, WebGpuBackend } from '../webgpu/backend.js';
 
 export const VERSION = '0.1.0';
 
-const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild'];
+const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild', 'allowSpinning'];
 const INIT_TIMEOUT_MS = 30000;
 
 function withTimeout(promise, ms, what) {
@@ -47,7 +47,10 @@ function checkCreateOptions(options) {
   if (options.gpu !== undefined && options.gpu !== null && (typeof options.gpu !== 'object' || typeof options.gpu.requestAdapter !== 'function')) {
     throw new TypeError(`gpu must be a GPU object with requestAdapter() (navigator.gpu, or create([]) of the npm package 'webgpu'), got ${describe(options.gpu)}`);
   }
-  return { backend, wasmBuild, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu };
+  if (options.allowSpinning !== undefined && typeof options.allowSpinning !== 'boolean') {
+    throw new TypeError(`allowSpinning must be a boolean, got ${describe(options.allowSpinning)}`);
+  }
+  return { backend, wasmBuild, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu, allowSpinning: options.allowSpinning !== false };
 }
 
 export async function createDeformConvOn(platform, options) {
@@ -73,7 +76,7 @@ async function chooseBackends(platform, o) {
   const threadsWanted = o.threads === undefined ? platform.defaultThreads() : o.threads;
   const threadedWasm = simd && threadsWanted > 1 && platform.threadsUsable() && o.wasmBuild !== 'simd';
   if (o.backend === 'wasm' || (o.backend === 'auto' && threadedWasm)) {
-    return { wasm: await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted), gpu: null, fallbackReason: null };
+    return { wasm: await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted, o.allowSpinning), gpu: null, fallbackReason: null };
   }
   let gpu = null, fallbackReason = null;
   try {
@@ -87,7 +90,7 @@ async function chooseBackends(platform, o) {
     fallbackReason = `WebGPU not used: ${e.message}`;
   }
   try {
-    const wasm = !gpu ? await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted)
+    const wasm = !gpu ? await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted, o.allowSpinning)
       : await loadWasm(platform, simd ? 'simd' : 'validate', 1, 1);
     return { wasm, gpu, fallbackReason };
   } catch (e) {
@@ -99,8 +102,11 @@ async function chooseBackends(platform, o) {
 const NO_SIMD = 'this JavaScript engine does not support WebAssembly SIMD (fixed-width SIMD, 2021), which the ' +
   'WebAssembly backend of deformconv-wasm needs';
 
-/** wasmBuild: 'auto' | 'threads' | 'simd', or 'validate' (the validator alone, without SIMD). */
-async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted) {
+/**
+ * wasmBuild: 'auto' | 'threads' | 'simd', or 'validate' (the validator alone, without SIMD). allowSpinning:
+ * false sends the worker threads to sleep at the end of each call (no spinning for the next).
+ */
+async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted, allowSpinning = true) {
   if (wasmBuild !== 'validate' && !platform.simdSupported()) throw new Error(NO_SIMD);
   let build = wasmBuild;
   if (build === 'auto') build = threadsWanted > 1 && platform.threadsUsable() ? 'threads' : 'simd';
@@ -117,7 +123,7 @@ async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted) {
   // pool of 0, so a 1-thread instance of the threaded build keeps one idle worker.
   const pool = build === 'threads' ? Math.max(1, threads - 1) : 0;
   const module = await withTimeout(platform.loadModule(build, pool), INIT_TIMEOUT_MS, `loading the ${build} WebAssembly module`);
-  return new WasmBackend(module, build, threads);
+  return new WasmBackend(module, build, threads, allowSpinning);
 }
 
 export class DeformConv {

@@ -25,11 +25,13 @@ export class WasmBackend {
    * @param module an instantiated Emscripten module (dist/wasm/deformconv-*.{cjs,mjs})
    * @param build 'threads' | 'simd'
    * @param threads threads the engine runs (the caller's thread included)
+   * @param allowSpinning false: the worker threads sleep as soon as a call ends instead of spinning for the next
    */
-  constructor(module, build, threads) {
+  constructor(module, build, threads, allowSpinning = true) {
     this.module = module;
     this.build = build;
     this.engine = new module.Engine(threads);
+    if (!allowSpinning) this.engine.setAllowSpinning(false);
     this.threads = this.engine.threads();
   }
 

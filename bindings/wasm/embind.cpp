@@ -63,6 +63,10 @@ class Engine {
 
   int threads() const { return pool_.threads(); }
 
+  // false: the pool's workers sleep as soon as a call ends, instead of spinning for the next one
+  // (createDeformConv's allowSpinning: other threads, onnxruntime's, need the cores between our calls).
+  void set_allow_spinning(bool allow) { allow_spinning_ = allow; }
+
   // Validates a call and reports the output shape, so the JS layer can allocate before running. A call
   // whose tensors, results and workspace cannot all fit in the 4 GiB heap is a RangeError here, before
   // anything is allocated. A valid call's params are kept for the forward() or packWeights() that follows
@@ -97,6 +101,7 @@ class Engine {
     t.output = mutable_pointer(pointers, "output");
     t.input_channels_last = input_channels_last;
     const dcn::Status s = dcn::deform_conv2d_forward(p, t, pool_);
+    end_of_call();
     return answer(s, p, threads(), false);
   }
 
@@ -147,10 +152,15 @@ class Engine {
     t.grad_weight = mutable_pointer(pointers, "gradWeight");
     t.grad_bias = p.has_bias ? mutable_pointer(pointers, "gradBias") : nullptr;
     s = dcn::deform_conv2d_backward(p, t, pool_);
+    end_of_call();
     return answer(s, p, threads(), true);
   }
 
  private:
+  void end_of_call() {
+    if (!allow_spinning_) pool_.stop_spinning();
+  }
+
   static int clamp_threads(int threads) {
 #ifdef DCN_WASM_THREADS
     return threads < 1 ? 1 : threads;
@@ -162,6 +172,7 @@ class Engine {
   dcn::ThreadPool pool_;
   dcn::ConvParams validated_;  // the last forward call validate() accepted
   bool has_validated_ = false;
+  bool allow_spinning_ = true;
 };
 
 bool has_threads() {
@@ -195,6 +206,7 @@ EMSCRIPTEN_BINDINGS(deformconv) {
   emscripten::class_<Engine>("Engine")
       .constructor<int>()
       .function("threads", &Engine::threads)
+      .function("setAllowSpinning", &Engine::set_allow_spinning)
       .function("validate", &Engine::validate)
       .function("forward", &Engine::forward)
       .function("packWeights", &Engine::pack_weights)

@@ -1,0 +1,276 @@
+// InferenceSession: an ONNX model run by onnxruntime, except its DeformConv nodes, which this package's
+// layers run. A drop-in for ort.InferenceSession: create(model, options), inputNames, outputNames,
+// run(feeds, fetches?, options?) resolving to { name: ort.Tensor }, release(); and `partition`, the run plan.
+// At create the model is decoded, its graph checked and split (partition.js) into onnxruntime steps, each a
+// model of its own (partial-model.js) with its own onnxruntime session, and steps of DeformConv layers
+// (deform-conv-layer.js), their constant weights packed once. A run goes through the steps in order, handing
+// tensors from one to the next (tensor-handover.js). A model without DeformConv runs in one onnxruntime
+// session, from its own bytes.
+import { DeformConvLayer } from './deform-conv-layer.js';
+import { isDeformConv, readDeformConv } from './deform-conv-node.js';
+import { checkFeeds, runArguments } from './feeds.js';
+import { analyseGraph, nodeName } from './graph.js';
+import { DATA_TYPE_NUMBERS, FLOAT, decodeModel } from './onnx-model.js';
+import { sessionOptions, splitModelOrtOptions } from './options.js';
+import { partialModel } from './partial-model.js';
+import { partitionGraph, stepsNeeded } from './partition.js';
+import { TensorHandover } from './tensor-handover.js';
+
+/** Thrown inside create when onnxruntime reports a DeformConv input that is not float32: that node goes to onnxruntime. */
+class NotFloat32 {
+  constructor(node) {
+    this.node = node;
+  }
+}
+
+/** The first execution provider asked for (what the partition reports as onnxruntime's backend). */
+function ortBackend(ort, ortOptions) {
+  const eps = ortOptions.executionProviders;
+  const first = Array.isArray(eps) && eps.length ? eps[0] : null;
+  if (typeof first === 'string') return first;
+  if (first && typeof first.name === 'string') return first.name;
+  return ort.env && ort.env.versions && ort.env.versions.web ? 'wasm' : 'cpu';
+}
+
+function defaultOpset(model) {
+  const versions = model.opsetImports.filter((o) => o.domain === '' || o.domain === 'ai.onnx').map((o) => o.version);
+  return versions.length ? Math.max(...versions) : 0;
+}
+
+/**
+ * platform: { createDeformConv(options), loadModel(model) -> Promise<Uint8Array> } (node.js or browser.js).
+ */
+export async function createInferenceSession(platform, model, options) {
+  const o = sessionOptions(options);
+  const bytes = await platform.loadModel(model);
+  const decoded = decodeModel(bytes);
+  const analysis = analyseGraph(decoded.graph);
+  const opset = defaultOpset(decoded);
+  const typeOf = (name) => {
+    const t = analysis.initializers.get(name);
+    if (t) return t.dataType;
+    const v = analysis.valueInfo.get(name);
+    return v && v.kind === 'tensor' ? v.elemType : 0;
+  };
+  const shapeOf = (name) => {
+    const t = analysis.initializers.get(name);
+    if (t) return t.dims;
+    const v = analysis.valueInfo.get(name);
+    return v && v.kind === 'tensor' ? v.shape : null;
+  };
+  const specs = new Map();
+  for (const node of analysis.order) {
+    if (!isDeformConv(node)) continue;
+    const spec = readDeformConv(node, { opset, typeOf, shapeOf, initializers: analysis.initializers });
+    if (spec.runsHere) specs.set(node, spec);
+  }
+  const session = new InferenceSession(o.ort, decoded.graph, analysis);
+  if (!specs.size) {
+    // Nothing for this package: onnxruntime runs the model as it is.
+    const ortSession = await o.ort.InferenceSession.create(bytes, o.ortOptions);
+    session._setPlan([{ runsOn: 'onnxruntime', nodes: analysis.order, session: ortSession, inputs: [...analysis.inputs.keys()], writes: decoded.graph.outputs.map((v) => v.name), reads: [] }], null, ortBackend(o.ort, o.ortOptions), false);
+    return session;
+  }
+
+  const ownInstance = !o.deformConv;
+  const dc = o.deformConv || await platform.createDeformConv({ ...o.ours, allowSpinning: false });
+  const ortOptions = splitModelOrtOptions(o.ortOptions);
+  try {
+    // A DeformConv whose inputs onnxruntime reports as other than float32 goes to onnxruntime, and the split
+    // is made again (at most once per such node).
+    for (;;) {
+      const steps = partitionGraph(analysis.order, new Set(specs.keys()), {
+        outputs: decoded.graph.outputs.map((v) => v.name), initializers: analysis.initializers, sparseNames: analysis.sparseNames, inputs: analysis.inputs,
+      });
+      try {
+        await buildSteps(steps, { decoded, analysis, specs, dc, ort: o.ort, ortOptions, typeOf });
+      } catch (e) {
+        releaseSteps(steps);
+        if (!(e instanceof NotFloat32)) throw e;
+        specs.delete(e.node);
+        if (!specs.size) throw new Error('internal: every DeformConv node went to onnxruntime; create the session again');
+        continue;
+      }
+      session._setPlan(steps, dc, ortBackend(o.ort, ortOptions), ownInstance);
+      return session;
+    }
+  } catch (e) {
+    if (ownInstance) dc.dispose();
+    throw e;
+  }
+}
+
+/** Creates the onnxruntime sessions and prepares the layers of the steps, in run order. */
+async function buildSteps(steps, { decoded, analysis, specs, dc, ort, ortOptions, typeOf }) {
+  // Element types of the tensors steps hand on: ours write float32; onnxruntime's sessions say theirs.
+  const produced = new Map();
+  const elemTypeOf = (name) => produced.get(name) || typeOf(name) || FLOAT;
+  const ortCount = steps.filter((s) => s.runsOn === 'onnxruntime').length;
+  let ortIndex = 0;
+  const graphName = decoded.graph.name || 'graph';
+  for (const step of steps) {
+    if (step.runsOn === 'onnxruntime') {
+      ortIndex++;
+      step.label = `part ${ortIndex} of ${ortCount}`;
+      const bytes = partialModel(decoded, analysis, step, `${graphName} (${step.label}, deformconv-wasm/onnx)`, elemTypeOf);
+      try {
+        step.session = await ort.InferenceSession.create(bytes, ortOptions);
+      } catch (e) {
+        throw new Error(`onnxruntime could not load ${step.label} of the model (nodes ${step.nodes.slice(0, 3).map(nodeName).join(', ')}${step.nodes.length > 3 ? ', ...' : ''}): ${e && e.message}`, { cause: e });
+      }
+      for (const meta of step.session.outputMetadata || []) {
+        if (meta.isTensor && DATA_TYPE_NUMBERS[meta.type]) produced.set(meta.name, DATA_TYPE_NUMBERS[meta.type]);
+      }
+    } else {
+      step.layers = [];
+      for (const node of step.nodes) {
+        const spec = specs.get(node);
+        for (const key of ['X', 'offset', 'mask', 'W', 'B']) {
+          const name = spec.inputs[key];
+          if (name && produced.has(name) && produced.get(name) !== FLOAT) throw new NotFloat32(node);
+        }
+        const layer = new DeformConvLayer(dc, spec);
+        step.layers.push(layer);
+        await layer.prepare();
+        produced.set(layer.output, FLOAT);
+      }
+    }
+  }
+}
+
+function releaseSteps(steps) {
+  const pending = [];
+  for (const step of steps) {
+    if (step.session) pending.push(Promise.resolve().then(() => step.session.release()).catch(() => {}));
+    step.session = null;
+    for (const layer of step.layers || []) layer.dispose();
+    step.layers = [];
+  }
+  return Promise.all(pending);
+}
+
+// Set by the entry point (node.js or browser.js).
+let platform = null;
+export function setPlatform(p) {
+  platform = p;
+}
+
+export class InferenceSession {
+  /**
+   * Loads a model (Uint8Array, ArrayBuffer, or a URL; in Node.js also a file path) and prepares it to run.
+   * options: { ort (required), this package's backend, threads, wasmBuild, gpuDevice, gpu (or deformConv: an
+   * instance to share), and onnxruntime's session options }.
+   */
+  static create(model, options) {
+    return createInferenceSession(platform, model, options);
+  }
+
+  /** @internal use InferenceSession.create() */
+  constructor(ort, graph, analysis) {
+    this._ort = ort;
+    this._handover = new TensorHandover(ort);
+    this._inputs = analysis.inputs;
+    // As onnxruntime lists them: graph inputs that are not initializers (those are optional feeds).
+    this.inputNames = graph.inputs.map((v) => v.name).filter((name) => !analysis.initializers.has(name) && !analysis.sparseNames.has(name));
+    this.outputNames = graph.outputs.map((v) => v.name);
+    this._steps = null;
+    this._queue = Promise.resolve();
+    this._released = false;
+  }
+
+  _setPlan(steps, dc, ortBackendName, ownInstance) {
+    this._steps = steps;
+    this._dc = dc;
+    this._ownInstance = ownInstance;
+    this._ortBackend = ortBackendName;
+  }
+
+  /**
+   * The run plan: [{ runsOn: 'onnxruntime' | 'deformconv-wasm', nodes: [node names], backend }] in run order;
+   * backend: onnxruntime's first execution provider, or this package's backend ('wasm' | 'webgpu').
+   */
+  get partition() {
+    if (!this._steps) return [];
+    return this._steps.map((s) => ({
+      runsOn: s.runsOn,
+      nodes: s.nodes.map(nodeName),
+      backend: s.runsOn === 'onnxruntime' ? this._ortBackend : this._dc.backend,
+    }));
+  }
+
+  /**
+   * Runs the model: run(feeds), run(feeds, fetches), run(feeds, options) or run(feeds, fetches, options), as
+   * onnxruntime's run. Resolves to { outputName: ort.Tensor }. Runs of one session go one at a time.
+   */
+  run(feeds, arg1, arg2) {
+    let args;
+    try {
+      if (this._released) throw new Error('this InferenceSession was released; create a new one');
+      args = runArguments(this.outputNames, feeds, arg1, arg2);
+      checkFeeds(args.feeds, this._inputs, this.inputNames);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const result = this._queue.then(() => this._run(args));
+    this._queue = result.catch(() => {});
+    return result;
+  }
+
+  async _run({ feeds, fetches, options }) {
+    if (this._released) throw new Error('this InferenceSession was released; create a new one');
+    const wanted = Object.keys(fetches);
+    const values = new Map(Object.entries(feeds));
+    const { run, needed } = stepsNeeded(this._steps, wanted);
+    for (let i = 0; i < this._steps.length; i++) {
+      if (!run[i]) continue;
+      const step = this._steps[i];
+      if (step.runsOn === 'onnxruntime') {
+        const stepFeeds = {};
+        for (const name of step.inputs) if (values.has(name)) stepFeeds[name] = values.get(name);
+        const stepFetches = step.writes.filter((name) => needed.has(name));
+        let out;
+        try {
+          out = await step.session.run(stepFeeds, stepFetches, options);
+        } catch (e) {
+          throw onnxruntimeError(e, step);
+        }
+        for (const name of stepFetches) values.set(name, out[name]);
+      } else {
+        for (const layer of step.layers) {
+          if (needed.has(layer.output)) values.set(layer.output, await layer.run(values, this._handover));
+        }
+      }
+    }
+    const out = {};
+    for (const name of wanted) out[name] = intoFetch(values.get(name), fetches[name], name);
+    return out;
+  }
+
+  /** Releases the onnxruntime sessions, the layers and this package's instance (unless the caller's). */
+  async release() {
+    if (this._released) return;
+    this._released = true;
+    await this._queue;
+    if (this._steps) await releaseSteps(this._steps);
+    if (this._ownInstance && this._dc) this._dc.dispose();
+    this._dc = null;
+  }
+}
+
+/** onnxruntime's error from a step of a split model, saying which step, of the same kind. */
+function onnxruntimeError(e, step) {
+  if (!(e instanceof Error) || !step.label) return e;
+  const Kind = e instanceof TypeError ? TypeError : e instanceof RangeError ? RangeError : Error;
+  return new Kind(`onnxruntime, ${step.label} of the model: ${e.message}`, { cause: e });
+}
+
+/** A result into a tensor the caller allocated for it (fetches { name: tensor }), or the result itself. */
+function intoFetch(value, preallocated, name) {
+  if (!preallocated) return value;
+  const same = preallocated.type === value.type && preallocated.dims.length === value.dims.length && preallocated.dims.every((d, i) => d === value.dims[i]);
+  if (!same) {
+    throw new RangeError(`fetches.${name} is a ${preallocated.type} tensor [${preallocated.dims.join(', ')}], but the output is ${value.type} [${value.dims.join(', ')}]`);
+  }
+  if (preallocated !== value) preallocated.data.set(value.data);
+  return preallocated;
+}

@@ -1,0 +1,193 @@
+// ONNX models for the tests of deformconv-wasm/onnx, written with the npm package onnx-proto: a small graph
+// builder, and the models the tests run (a chain, a branchy graph with skip connections, DCNv1's 3-input form,
+// DeformConv fed straight from graph inputs, a symbolic batch, ...), each with random weights from a seed.
+// Also used by the demo page's model writer and the benchmark (through their own copies of the builder: this
+// file is CommonJS for Jest).
+const { onnx } = require('onnx-proto');
+const { random } = require('./seeded-random');
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const A = onnx.AttributeProto.AttributeType;
+
+function attribute(name, value) {
+  if (Array.isArray(value)) {
+    return value.every(Number.isInteger) ? { name, type: A.INTS, ints: value } : { name, type: A.FLOATS, floats: value };
+  }
+  if (typeof value === 'string') return { name, type: A.STRING, s: new TextEncoder().encode(value) };
+  if (Number.isInteger(value)) return { name, type: A.INT, i: value };
+  return { name, type: A.FLOAT, f: value };
+}
+
+function valueInfo(name, dims, elemType = FLOAT) {
+  const shape = dims ? { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } : undefined;
+  return { name, type: { tensorType: { elemType, shape } } };
+}
+
+class GraphBuilder {
+  constructor(seed = 1) {
+    this.rand = random(seed);
+    this.nodes = [];
+    this.inputs = [];
+    this.outputs = [];
+    this.initializers = [];
+    this.valueInfo = [];
+  }
+
+  input(name, dims, elemType = FLOAT) {
+    this.inputs.push(valueInfo(name, dims, elemType));
+    return name;
+  }
+
+  output(name, dims, elemType = FLOAT) {
+    this.outputs.push(dims === null ? { name } : valueInfo(name, dims, elemType));
+    return name;
+  }
+
+  /** A float32 initializer: data given, or uniform in [-scale, scale]. */
+  initializer(name, dims, { data, scale = 1 } = {}) {
+    const n = dims.reduce((a, b) => a * b, 1);
+    const values = data ? Float32Array.from(data) : Float32Array.from({ length: n }, () => (2 * this.rand() - 1) * scale);
+    this.initializers.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(values.buffer) });
+    return name;
+  }
+
+  int64Initializer(name, values) {
+    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, int64Data: values });
+    return name;
+  }
+
+  node(opType, inputs, outputs, attributes = {}, name = undefined) {
+    this.nodes.push({
+      opType, input: inputs, output: outputs, name: name === undefined ? `${opType}_${this.nodes.length}` : name,
+      attribute: Object.entries(attributes).map(([k, v]) => attribute(k, v)),
+    });
+    return outputs[0];
+  }
+
+  /** The model's bytes. order: a permutation of the nodes' indices (nodes in any order in the file). */
+  encode({ opset = 19, irVersion = 9, order = null, name = 'test' } = {}) {
+    const node = order ? order.map((i) => this.nodes[i]) : this.nodes;
+    const model = onnx.ModelProto.create({
+      irVersion, opsetImport: [{ domain: '', version: opset }], producerName: 'deformconv-wasm tests',
+      graph: { name, node, input: this.inputs, output: this.outputs, initializer: this.initializers, valueInfo: this.valueInfo },
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
+
+  /** A seeded permutation of the node indices. */
+  shuffledOrder() {
+    const order = this.nodes.map((_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(this.rand() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    return order;
+  }
+}
+
+// ---------------------------------------------------------------- building blocks
+
+/**
+ * mmdet's DCNv2 3x3 (ModulatedDeformConv2dPack): an offset conv gives 3·G·9 channels, split into dy/dx
+ * (2·G·9) and mask logits (G·9), sigmoid on the mask, then DeformConv. Returns the output's name.
+ */
+function dcnV2(b, x, cin, cout, prefix, { stride = 1, offsetGroup = 1, group = 1, bias = true, dilation = 1 } = {}) {
+  const taps = 9;
+  const offsetConvW = b.initializer(`${prefix}.conv_offset.weight`, [3 * offsetGroup * taps, cin, 3, 3], { scale: 0.5 / Math.sqrt(cin * 9) });
+  const offsetConvB = b.initializer(`${prefix}.conv_offset.bias`, [3 * offsetGroup * taps], { scale: 0.5 });
+  const om = b.node('Conv', [x, offsetConvW, offsetConvB], [`${prefix}.om`], { kernel_shape: [3, 3], pads: [dilation, dilation, dilation, dilation], strides: [stride, stride], dilations: [dilation, dilation] });
+  const splitSizes = b.int64Initializer(`${prefix}.split`, [2 * offsetGroup * taps, offsetGroup * taps]);
+  b.node('Split', [om, splitSizes], [`${prefix}.offset`, `${prefix}.mask_logits`], { axis: 1 });
+  const mask = b.node('Sigmoid', [`${prefix}.mask_logits`], [`${prefix}.mask`]);
+  const w = b.initializer(`${prefix}.weight`, [cout, cin / group, 3, 3], { scale: 1 / Math.sqrt((cin / group) * 9) });
+  const inputs = [x, w, `${prefix}.offset`, bias ? b.initializer(`${prefix}.bias`, [cout], { scale: 0.1 }) : '', mask];
+  return b.node('DeformConv', inputs, [`${prefix}.out`], {
+    kernel_shape: [3, 3], pads: [dilation, dilation, dilation, dilation], strides: [stride, stride], dilations: [dilation, dilation], group, offset_group: offsetGroup,
+  }, `${prefix}.dcn`);
+}
+
+/** An mmdet ResNet bottleneck with DCNv2 in its 3x3 (BN folded into the convs): 1x1, DCN 3x3, 1x1, skip add. */
+function bottleneck(b, x, channels, width, prefix) {
+  const w1 = b.initializer(`${prefix}.conv1.weight`, [width, channels, 1, 1], { scale: 1 / Math.sqrt(channels) });
+  const b1 = b.initializer(`${prefix}.conv1.bias`, [width], { scale: 0.1 });
+  const h1 = b.node('Relu', [b.node('Conv', [x, w1, b1], [`${prefix}.conv1`], { kernel_shape: [1, 1] })], [`${prefix}.relu1`]);
+  const h2 = b.node('Relu', [dcnV2(b, h1, width, width, `${prefix}.conv2`, { offsetGroup: 1 })], [`${prefix}.relu2`]);
+  const w3 = b.initializer(`${prefix}.conv3.weight`, [channels, width, 1, 1], { scale: 1 / Math.sqrt(width) });
+  const b3 = b.initializer(`${prefix}.conv3.bias`, [channels], { scale: 0.1 });
+  const h3 = b.node('Conv', [h2, w3, b3], [`${prefix}.conv3`], { kernel_shape: [1, 1] });
+  return b.node('Relu', [b.node('Add', [h3, x], [`${prefix}.add`])], [`${prefix}.out`]);
+}
+
+// ---------------------------------------------------------------- the models of the tests
+
+/** Two mmdet DCN bottlenecks in a row (a ResNet-50-DCN stage in small). */
+function chainModel({ seed = 1, channels = 16, width = 8, size = 10, batch = 1, opset = 19, shuffle = false } = {}) {
+  const b = new GraphBuilder(seed);
+  const x = b.input('image', [batch, channels, size, size]);
+  const y = bottleneck(b, bottleneck(b, x, channels, width, 'layer1.0'), channels, width, 'layer1.1');
+  b.output(b.node('Identity', [y], ['features']), [batch, channels, size, size]);
+  return { bytes: b.encode({ opset, order: shuffle ? b.shuffledOrder() : null }), inputs: { image: [batch, channels, size, size] }, dcnNodes: ['layer1.0.conv2.dcn', 'layer1.1.conv2.dcn'] };
+}
+
+/**
+ * Parallel DeformConv branches with skip connections: a stem conv, two DCN branches side by side (one DCNv2
+ * with 2 offset groups and group 2, one DCNv1 in the 3-input form with stride 2 and asymmetric pads... ),
+ * merged, and a second stage that reads the stem again (a long skip), with two outputs.
+ */
+function branchyModel({ seed = 2, opset = 19, shuffle = true, batch = 1 } = {}) {
+  const b = new GraphBuilder(seed);
+  const x = b.input('x', [batch, 4, 12, 12]);
+  const stemW = b.initializer('stem.w', [8, 4, 3, 3], { scale: 1 / 6 });
+  const stem = b.node('Relu', [b.node('Conv', [x, stemW], ['stem.conv'], { pads: [1, 1, 1, 1] })], ['stem']);
+  // Branch A: DCNv2, group 2, offset_group 2, bias.
+  const a = dcnV2(b, stem, 8, 8, 'a', { group: 2, offsetGroup: 2 });
+  // Branch B: DCNv1 (X, W, offset only), offsets from their own conv, kernel_shape left out.
+  const offW = b.initializer('b.offset.w', [18, 8, 3, 3], { scale: 0.05 });
+  const off = b.node('Conv', [stem, offW], ['b.offset'], { pads: [1, 1, 1, 1] });
+  const bw = b.initializer('b.w', [8, 8, 3, 3], { scale: 1 / Math.sqrt(72) });
+  const bOut = b.node('DeformConv', [stem, bw, off], ['b.out'], { pads: [1, 1, 1, 1] }, 'b.dcn');
+  const merged = b.node('Add', [a, bOut], ['merged']);
+  // Stage 2: a DCN reading the merged branches, with a skip from the stem.
+  const c = dcnV2(b, merged, 8, 8, 'c', { dilation: 2 });
+  b.output(b.node('Add', [c, stem], ['out.main']), [batch, 8, 12, 12]);
+  // A second output after a global pool (no type declared: onnxruntime infers it), and one straight from branch B.
+  b.output(b.node('GlobalAveragePool', [bOut], ['out.pooled']), null);
+  b.output(bOut, [batch, 8, 12, 12]);
+  return { bytes: b.encode({ opset, order: shuffle ? b.shuffledOrder() : null }), inputs: { x: [batch, 4, 12, 12] }, dcnNodes: ['a.dcn', 'b.dcn', 'c.dcn'] };
+}
+
+/**
+ * DeformConv fed straight from the graph's inputs (no other node before it): X, offset, mask are inputs;
+ * W and B initializers, or inputs too (weights: 'inputs'). Strides, asymmetric pads, 2 offset groups, a
+ * symbolic batch ('N') and symbolic sizes. empty: B given as '' between offset and mask.
+ */
+function directModel({ seed = 3, opset = 19, weights = 'initializers', withBias = true, withMask = true, batch = 'N', kernel = [3, 3] } = {}) {
+  const b = new GraphBuilder(seed);
+  const [kh, kw] = kernel;
+  const og = 2, taps = kh * kw;
+  const X = b.input('X', [batch, 6, 'H', 'W']);
+  const offset = b.input('offset', [batch, 2 * og * taps, 'Ho', 'Wo']);
+  const mask = withMask ? b.input('mask', [batch, og * taps, 'Ho', 'Wo']) : '';
+  const W = weights === 'inputs' ? b.input('W', [4, 3, kh, kw]) : b.initializer('W', [4, 3, kh, kw], { scale: 0.3 });
+  const B = !withBias ? '' : weights === 'inputs' ? b.input('B', [4]) : b.initializer('B', [4], { scale: 0.3 });
+  const inputs = withMask ? [X, W, offset, B, mask] : withBias ? [X, W, offset, B] : [X, W, offset];
+  b.node('DeformConv', inputs, ['Y'], { group: 2, offset_group: og, strides: [2, 1], pads: [1, 0, 2, 1], dilations: [1, 2] }, 'dcn');
+  b.output('Y', [batch, 4, 'Ho', 'Wo']);
+  return { bytes: b.encode({ opset }), dcnNodes: ['dcn'] };
+}
+
+/** Output size of directModel's node for an input of H x W. */
+function directOutputSize(H, W, kernel = [3, 3]) {
+  return [Math.floor((H + 1 + 2 - ((kernel[0] - 1) * 1 + 1)) / 2) + 1, Math.floor((W + 0 + 1 - ((kernel[1] - 1) * 2 + 1)) / 1) + 1];
+}
+
+/** A model without DeformConv (it runs in onnxruntime alone). */
+function plainModel({ seed = 4 } = {}) {
+  const b = new GraphBuilder(seed);
+  const x = b.input('x', [1, 3, 8, 8]);
+  const w = b.initializer('w', [4, 3, 3, 3], { scale: 0.2 });
+  b.output(b.node('Relu', [b.node('Conv', [x, w], ['c'], { pads: [1, 1, 1, 1] })], ['y']), [1, 4, 8, 8]);
+  return { bytes: b.encode(), inputs: { x: [1, 3, 8, 8] } };
+}
+
+module.exports = { GraphBuilder, dcnV2, bottleneck, chainModel, branchyModel, directModel, directOutputSize, plainModel, FLOAT, valueInfo };
