@@ -11,6 +11,13 @@ export const WIRE = { VARINT: 0, FIXED64: 1, BYTES: 2, START_GROUP: 3, END_GROUP
 const utf8 = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
 
+/** A 10-byte varint: an int64 whose top bit may be set, i.e. a negative number in two's complement. */
+function tenByteVarint(b, start) {
+  let v = 0n;
+  for (let i = 9; i >= 0; i--) v = (v << 7n) | BigInt(b[start + i] & 0x7f);
+  return Number(BigInt.asIntN(64, v));
+}
+
 /**
  * One field of a message: { field, wire, value, start, end, tagStart }. value: the number of a varint (int64
  * values beyond 2^53 come out rounded, and negative ones negative: callers treat both as out of range) or of a
@@ -26,15 +33,13 @@ export class Reader {
 
   varint() {
     const b = this.bytes;
+    const start = this.pos;
     let value = 0, scale = 1;
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.end) throw new WireError(`a varint runs past the end of its message (byte ${this.pos})`);
       const byte = b[this.pos++];
       value += (byte & 0x7f) * scale;
-      if (byte < 0x80) {
-        // A 10-byte varint with the top bit set is a negative int64 (two's complement).
-        return i === 9 && value >= 2 ** 63 ? value - 2 ** 64 : value;
-      }
+      if (byte < 0x80) return i === 9 ? tenByteVarint(b, start) : value;
       scale *= 128;
     }
     throw new WireError(`a varint is longer than 10 bytes (byte ${this.pos})`);

@@ -65,12 +65,17 @@ export async function createInferenceSession(platform, model, options) {
     if (spec.runsHere) specs.set(node, spec);
   }
   const session = new InferenceSession(o.ort, decoded.graph, analysis);
-  if (!specs.size) {
-    // Nothing for this package: onnxruntime runs the model as it is.
+  // Nothing for this package: onnxruntime runs the model as it is, from its own bytes.
+  const wholeModel = async () => {
     const ortSession = await o.ort.InferenceSession.create(bytes, o.ortOptions);
-    session._setPlan([{ runsOn: 'onnxruntime', nodes: analysis.order, session: ortSession, inputs: [...analysis.inputs.keys()], writes: decoded.graph.outputs.map((v) => v.name), reads: [] }], null, ortBackend(o.ort, o.ortOptions), false);
+    const step = {
+      runsOn: 'onnxruntime', nodes: analysis.order, session: ortSession, inputs: [...analysis.inputs.keys()],
+      writes: decoded.graph.outputs.map((v) => v.name), reads: [],
+    };
+    session._setPlan([step], null, ortBackend(o.ort, o.ortOptions), false);
     return session;
-  }
+  };
+  if (!specs.size) return wholeModel();
 
   const ownInstance = !o.deformConv;
   const dc = o.deformConv || await platform.createDeformConv({ ...o.ours, allowSpinning: false });
@@ -78,17 +83,16 @@ export async function createInferenceSession(platform, model, options) {
   try {
     // A DeformConv whose inputs onnxruntime reports as other than float32 goes to onnxruntime, and the split
     // is made again (at most once per such node).
-    for (;;) {
+    while (specs.size) {
       const steps = partitionGraph(analysis.order, new Set(specs.keys()), {
         outputs: decoded.graph.outputs.map((v) => v.name), initializers: analysis.initializers, sparseNames: analysis.sparseNames, inputs: analysis.inputs,
       });
       try {
         await buildSteps(steps, { decoded, analysis, specs, dc, ort: o.ort, ortOptions, typeOf });
       } catch (e) {
-        releaseSteps(steps);
+        await releaseSteps(steps);
         if (!(e instanceof NotFloat32)) throw e;
         specs.delete(e.node);
-        if (!specs.size) throw new Error('internal: every DeformConv node went to onnxruntime; create the session again');
         continue;
       }
       session._setPlan(steps, dc, ortBackend(o.ort, ortOptions), ownInstance);
@@ -98,6 +102,8 @@ export async function createInferenceSession(platform, model, options) {
     if (ownInstance) dc.dispose();
     throw e;
   }
+  if (ownInstance) dc.dispose();
+  return wholeModel();
 }
 
 /** Creates the onnxruntime sessions and prepares the layers of the steps, in run order. */
@@ -141,7 +147,9 @@ async function buildSteps(steps, { decoded, analysis, specs, dc, ort, ortOptions
 function releaseSteps(steps) {
   const pending = [];
   for (const step of steps) {
-    if (step.session) pending.push(Promise.resolve().then(() => step.session.release()).catch(() => {}));
+    const session = step.session;
+    // A release that fails (onnxruntime's module already torn down) leaves nothing else to do.
+    if (session) pending.push(Promise.resolve().then(() => session.release()).catch(() => {}));
     step.session = null;
     for (const layer of step.layers || []) layer.dispose();
     step.layers = [];
@@ -216,8 +224,8 @@ export class InferenceSession {
     return result;
   }
 
+  // A run accepted before release() still completes: release() waits for it.
   async _run({ feeds, fetches, options }) {
-    if (this._released) throw new Error('this InferenceSession was released; create a new one');
     const wanted = Object.keys(fetches);
     const values = new Map(Object.entries(feeds));
     const { run, needed } = stepsNeeded(this._steps, wanted);

@@ -1,10 +1,10 @@
-// ONNX models for the tests of deformconv-wasm/onnx, written with the npm package onnx-proto: a small graph
-// builder, and the models the tests run (a chain, a branchy graph with skip connections, DCNv1's 3-input form,
-// DeformConv fed straight from graph inputs, a symbolic batch, ...), each with random weights from a seed.
-// Also used by the demo page's model writer and the benchmark (through their own copies of the builder: this
-// file is CommonJS for Jest).
+// ONNX models with DeformConv, written with the npm package onnx-proto (a devDependency): a small graph
+// builder, mmdet's DCNv2 block and ResNet bottleneck, and the models that the tests of deformconv-wasm/onnx
+// (tests/onnx/), the demo page's example models (web/make-models.mjs) and the benchmark (bench/models.mjs)
+// run: a chain, a branchy graph with skip connections, DCNv1's 3-input form, DeformConv fed straight from graph
+// inputs, a symbolic batch... Random weights come from a seed.
 const { onnx } = require('onnx-proto');
-const { random } = require('./seeded-random');
+const { random } = require('../tests/js/seeded-random');
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const A = onnx.AttributeProto.AttributeType;
@@ -121,12 +121,16 @@ function bottleneck(b, x, channels, width, prefix) {
 // ---------------------------------------------------------------- the models of the tests
 
 /** Two mmdet DCN bottlenecks in a row (a ResNet-50-DCN stage in small). */
-function chainModel({ seed = 1, channels = 16, width = 8, size = 10, batch = 1, opset = 19, shuffle = false } = {}) {
+function chainModel({ seed = 1, channels = 16, width = 8, size = 10, batch = 1, opset = 19, shuffle = false, blocks = 2 } = {}) {
   const b = new GraphBuilder(seed);
-  const x = b.input('image', [batch, channels, size, size]);
-  const y = bottleneck(b, bottleneck(b, x, channels, width, 'layer1.0'), channels, width, 'layer1.1');
+  let y = b.input('image', [batch, channels, size, size]);
+  const dcnNodes = [];
+  for (let i = 0; i < blocks; i++) {
+    y = bottleneck(b, y, channels, width, `layer1.${i}`);
+    dcnNodes.push(`layer1.${i}.conv2.dcn`);
+  }
   b.output(b.node('Identity', [y], ['features']), [batch, channels, size, size]);
-  return { bytes: b.encode({ opset, order: shuffle ? b.shuffledOrder() : null }), inputs: { image: [batch, channels, size, size] }, dcnNodes: ['layer1.0.conv2.dcn', 'layer1.1.conv2.dcn'] };
+  return { bytes: b.encode({ opset, order: shuffle ? b.shuffledOrder() : null }), inputs: { image: [batch, channels, size, size] }, dcnNodes };
 }
 
 /**
@@ -159,15 +163,16 @@ function branchyModel({ seed = 2, opset = 19, shuffle = true, batch = 1 } = {}) 
 /**
  * DeformConv fed straight from the graph's inputs (no other node before it): X, offset, mask are inputs;
  * W and B initializers, or inputs too (weights: 'inputs'). Strides, asymmetric pads, 2 offset groups, a
- * symbolic batch ('N') and symbolic sizes. empty: B given as '' between offset and mask.
+ * symbolic batch ('N') and symbolic sizes (openChannels: the channels too). Without a bias but
+ * with a mask, B is given as '' between offset and mask.
  */
-function directModel({ seed = 3, opset = 19, weights = 'initializers', withBias = true, withMask = true, batch = 'N', kernel = [3, 3] } = {}) {
+function directModel({ seed = 3, opset = 19, weights = 'initializers', withBias = true, withMask = true, batch = 'N', kernel = [3, 3], openChannels = false } = {}) {
   const b = new GraphBuilder(seed);
   const [kh, kw] = kernel;
   const og = 2, taps = kh * kw;
-  const X = b.input('X', [batch, 6, 'H', 'W']);
-  const offset = b.input('offset', [batch, 2 * og * taps, 'Ho', 'Wo']);
-  const mask = withMask ? b.input('mask', [batch, og * taps, 'Ho', 'Wo']) : '';
+  const X = b.input('X', [batch, openChannels ? 'C' : 6, 'H', 'W']);
+  const offset = b.input('offset', [batch, openChannels ? 'C2' : 2 * og * taps, 'Ho', 'Wo']);
+  const mask = withMask ? b.input('mask', [batch, openChannels ? 'C3' : og * taps, 'Ho', 'Wo']) : '';
   const W = weights === 'inputs' ? b.input('W', [4, 3, kh, kw]) : b.initializer('W', [4, 3, kh, kw], { scale: 0.3 });
   const B = !withBias ? '' : weights === 'inputs' ? b.input('B', [4]) : b.initializer('B', [4], { scale: 0.3 });
   const inputs = withMask ? [X, W, offset, B, mask] : withBias ? [X, W, offset, B] : [X, W, offset];
