@@ -52,6 +52,31 @@ export interface PartitionStep {
   backend: string;
 }
 
+/** A graph input or output, as onnxruntime's inputMetadata / outputMetadata describe it. */
+export type ValueMetadata =
+  | { readonly name: string; readonly isTensor: false }
+  | { readonly name: string; readonly isTensor: true; readonly type: string; readonly shape: ReadonlyArray<number | string> };
+
+/** A DeformConv node of the model and what runs it. */
+export interface DeformConvNodeInfo {
+  name: string;
+  runsOn: 'deformconv-wasm' | 'onnxruntime';
+  /** Why onnxruntime runs it (not 2-D, not float32), or null. */
+  reason: string | null;
+  /** The tensors it reads (null: absent). */
+  inputs: { X: string; W: string; offset: string; B: string | null; mask: string | null };
+  /** For nodes this package runs: */
+  kernelShape?: [number, number] | null;
+  strides?: [number, number];
+  /** ONNX's order: [top, left, bottom, right]. */
+  pads?: [number, number, number, number];
+  dilations?: [number, number];
+  group?: number;
+  offsetGroup?: number;
+  /** 'constant': initializers, packed once at create; 'per run': read at every run. */
+  weights?: 'constant' | 'per run';
+}
+
 /** A model: Uint8Array, ArrayBuffer, or a URL (fetched; in Node.js also a file path or file: URL). */
 export type ModelSource = Uint8Array | ArrayBuffer | string | URL;
 
@@ -74,8 +99,13 @@ export declare class InferenceSession<O extends OrtModule = OrtModule> {
   /** The inputs to feed (graph inputs that are not initializers), as onnxruntime lists them. */
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** The inputs and outputs as onnxruntime describes them (shape: sizes, symbolic names, -1 when unknown). */
+  readonly inputMetadata: readonly ValueMetadata[];
+  readonly outputMetadata: readonly ValueMetadata[];
   /** The run plan, in run order. */
   readonly partition: readonly PartitionStep[];
+  /** Every DeformConv node of the main graph, in run order, with what runs it and its parameters. */
+  readonly deformConvNodes: readonly DeformConvNodeInfo[];
   /** Runs the model; resolves to { outputName: Tensor } of your onnxruntime module, as its own run does. */
   run(feeds: Record<string, OrtTensorOf<O>>, options?: RunOptions): Promise<Record<string, OrtTensorOf<O>>>;
   run(feeds: Record<string, OrtTensorOf<O>>, fetches: readonly string[] | Record<string, OrtTensorOf<O> | null>, options?: RunOptions): Promise<Record<string, OrtTensorOf<O>>>;

@@ -88,34 +88,68 @@ class GraphBuilder {
 // ---------------------------------------------------------------- building blocks
 
 /**
- * mmdet's DCNv2 3x3 (ModulatedDeformConv2dPack): an offset conv gives 3·G·9 channels, split into dy/dx
- * (2·G·9) and mask logits (G·9), sigmoid on the mask, then DeformConv. Returns the output's name.
+ * mmdet's DCNv2 3x3 (ModulatedDeformConv2dPack) as torch.onnx exports it: an offset conv gives 3·G·9
+ * channels, chunked in three (dy/dx halves concatenated into the offset, the third the mask logits), sigmoid on
+ * the mask, then DeformConv. Returns the output's name.
  */
 function dcnV2(b, x, cin, cout, prefix, { stride = 1, offsetGroup = 1, group = 1, bias = true, dilation = 1 } = {}) {
-  const taps = 9;
-  const offsetConvW = b.initializer(`${prefix}.conv_offset.weight`, [3 * offsetGroup * taps, cin, 3, 3], { scale: 0.5 / Math.sqrt(cin * 9) });
-  const offsetConvB = b.initializer(`${prefix}.conv_offset.bias`, [3 * offsetGroup * taps], { scale: 0.5 });
+  const taps = 9, third = offsetGroup * taps;
+  const offsetConvW = b.initializer(`${prefix}.conv_offset.weight`, [3 * third, cin, 3, 3], { scale: 0.5 / Math.sqrt(cin * 9) });
+  const offsetConvB = b.initializer(`${prefix}.conv_offset.bias`, [3 * third], { scale: 0.5 });
   const om = b.node('Conv', [x, offsetConvW, offsetConvB], [`${prefix}.om`], { kernel_shape: [3, 3], pads: [dilation, dilation, dilation, dilation], strides: [stride, stride], dilations: [dilation, dilation] });
-  const splitSizes = b.int64Initializer(`${prefix}.split`, [2 * offsetGroup * taps, offsetGroup * taps]);
-  b.node('Split', [om, splitSizes], [`${prefix}.offset`, `${prefix}.mask_logits`], { axis: 1 });
+  const splitSizes = b.int64Initializer(`${prefix}.chunks`, [third, third, third]);
+  b.node('Split', [om, splitSizes], [`${prefix}.o1`, `${prefix}.o2`, `${prefix}.mask_logits`], { axis: 1 });
+  const offset = b.node('Concat', [`${prefix}.o1`, `${prefix}.o2`], [`${prefix}.offset`], { axis: 1 });
   const mask = b.node('Sigmoid', [`${prefix}.mask_logits`], [`${prefix}.mask`]);
   const w = b.initializer(`${prefix}.weight`, [cout, cin / group, 3, 3], { scale: 1 / Math.sqrt((cin / group) * 9) });
-  const inputs = [x, w, `${prefix}.offset`, bias ? b.initializer(`${prefix}.bias`, [cout], { scale: 0.1 }) : '', mask];
+  const inputs = [x, w, offset, bias ? b.initializer(`${prefix}.bias`, [cout], { scale: 0.1 }) : '', mask];
   return b.node('DeformConv', inputs, [`${prefix}.out`], {
     kernel_shape: [3, 3], pads: [dilation, dilation, dilation, dilation], strides: [stride, stride], dilations: [dilation, dilation], group, offset_group: offsetGroup,
   }, `${prefix}.dcn`);
 }
 
-/** An mmdet ResNet bottleneck with DCNv2 in its 3x3 (BN folded into the convs): 1x1, DCN 3x3, 1x1, skip add. */
+/** BatchNormalization (inference) with random statistics. */
+function batchNorm(b, x, channels, prefix) {
+  const scale = b.initializer(`${prefix}.weight`, [channels], { data: Array.from({ length: channels }, () => 0.5 + b.rand()) });
+  const shift = b.initializer(`${prefix}.bias`, [channels], { scale: 0.1 });
+  const mean = b.initializer(`${prefix}.running_mean`, [channels], { scale: 0.1 });
+  const variance = b.initializer(`${prefix}.running_var`, [channels], { data: Array.from({ length: channels }, () => 0.5 + b.rand()) });
+  return b.node('BatchNormalization', [x, scale, shift, mean, variance], [`${prefix}.out`], { epsilon: 1e-5 });
+}
+
+/**
+ * An mmdet ResNet bottleneck with DCNv2 in its 3x3, as exported in eval mode: the 1x1 convs carry their folded
+ * batch norms; the DeformConv has no bias and a BatchNormalization after it. 1x1 conv, ReLU, DCNv2 3x3, BN,
+ * ReLU, 1x1 conv, skip add, ReLU.
+ */
 function bottleneck(b, x, channels, width, prefix) {
   const w1 = b.initializer(`${prefix}.conv1.weight`, [width, channels, 1, 1], { scale: 1 / Math.sqrt(channels) });
   const b1 = b.initializer(`${prefix}.conv1.bias`, [width], { scale: 0.1 });
   const h1 = b.node('Relu', [b.node('Conv', [x, w1, b1], [`${prefix}.conv1`], { kernel_shape: [1, 1] })], [`${prefix}.relu1`]);
-  const h2 = b.node('Relu', [dcnV2(b, h1, width, width, `${prefix}.conv2`, { offsetGroup: 1 })], [`${prefix}.relu2`]);
+  const d = dcnV2(b, h1, width, width, `${prefix}.conv2`, { bias: false });
+  const h2 = b.node('Relu', [batchNorm(b, d, width, `${prefix}.bn2`)], [`${prefix}.relu2`]);
   const w3 = b.initializer(`${prefix}.conv3.weight`, [channels, width, 1, 1], { scale: 1 / Math.sqrt(width) });
   const b3 = b.initializer(`${prefix}.conv3.bias`, [channels], { scale: 0.1 });
   const h3 = b.node('Conv', [h2, w3, b3], [`${prefix}.conv3`], { kernel_shape: [1, 1] });
   return b.node('Relu', [b.node('Add', [h3, x], [`${prefix}.add`])], [`${prefix}.out`]);
+}
+
+/**
+ * A detection head tower with DCNv2 in every 3x3 conv (as mmdet's heads with DCN): `depth` x (DCNv2 3x3 with
+ * bias, ReLU) at `channels`, then a plain 3x3 conv to `classes` outputs.
+ */
+function dcnHeadModel({ seed = 15, channels = 256, size = 24, depth = 4, classes = 80, batch = 1, opset = 19 } = {}) {
+  const b = new GraphBuilder(seed);
+  let y = b.input('features', [batch, channels, size, size]);
+  const dcnNodes = [];
+  for (let i = 0; i < depth; i++) {
+    y = b.node('Relu', [dcnV2(b, y, channels, channels, `tower.${i}`)], [`tower.${i}.relu`]);
+    dcnNodes.push(`tower.${i}.dcn`);
+  }
+  const w = b.initializer('cls.weight', [classes, channels, 3, 3], { scale: 1 / Math.sqrt(channels * 9) });
+  const bias = b.initializer('cls.bias', [classes], { scale: 0.1 });
+  b.output(b.node('Conv', [y, w, bias], ['scores'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }), [batch, classes, size, size]);
+  return { bytes: b.encode({ opset }), inputs: { features: [batch, channels, size, size] }, dcnNodes };
 }
 
 // ---------------------------------------------------------------- the models of the tests
@@ -195,4 +229,4 @@ function plainModel({ seed = 4 } = {}) {
   return { bytes: b.encode(), inputs: { x: [1, 3, 8, 8] } };
 }
 
-module.exports = { GraphBuilder, dcnV2, bottleneck, chainModel, branchyModel, directModel, directOutputSize, plainModel, FLOAT, valueInfo };
+module.exports = { GraphBuilder, dcnV2, batchNorm, bottleneck, dcnHeadModel, chainModel, branchyModel, directModel, directOutputSize, plainModel, FLOAT, valueInfo };

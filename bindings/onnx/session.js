@@ -10,7 +10,7 @@ import { DeformConvLayer } from './deform-conv-layer.js';
 import { isDeformConv, readDeformConv } from './deform-conv-node.js';
 import { checkFeeds, runArguments } from './feeds.js';
 import { analyseGraph, nodeName } from './graph.js';
-import { DATA_TYPE_NUMBERS, FLOAT, decodeModel } from './onnx-model.js';
+import { DATA_TYPE_NAMES, DATA_TYPE_NUMBERS, FLOAT, decodeModel } from './onnx-model.js';
 import { sessionOptions, splitModelOrtOptions } from './options.js';
 import { partialModel } from './partial-model.js';
 import { partitionGraph, stepsNeeded } from './partition.js';
@@ -18,8 +18,10 @@ import { TensorHandover } from './tensor-handover.js';
 
 /** Thrown inside create when onnxruntime reports a DeformConv input that is not float32: that node goes to onnxruntime. */
 class NotFloat32 {
-  constructor(node) {
+  constructor(node, input, type) {
     this.node = node;
+    this.input = input;
+    this.type = type;
   }
 }
 
@@ -59,12 +61,14 @@ export async function createInferenceSession(platform, model, options) {
     return v && v.kind === 'tensor' ? v.shape : null;
   };
   const specs = new Map();
+  const deformConvNodes = []; // what the session reports of each DeformConv node
   for (const node of analysis.order) {
     if (!isDeformConv(node)) continue;
     const spec = readDeformConv(node, { opset, typeOf, shapeOf, initializers: analysis.initializers });
     if (spec.runsHere) specs.set(node, spec);
+    deformConvNodes.push({ node, spec });
   }
-  const session = new InferenceSession(o.ort, decoded.graph, analysis);
+  const session = new InferenceSession(o.ort, decoded.graph, analysis, deformConvNodes, typeOf);
   // Nothing for this package: onnxruntime runs the model as it is, from its own bytes.
   const wholeModel = async () => {
     const ortSession = await o.ort.InferenceSession.create(bytes, o.ortOptions);
@@ -93,6 +97,7 @@ export async function createInferenceSession(platform, model, options) {
         await releaseSteps(steps);
         if (!(e instanceof NotFloat32)) throw e;
         specs.delete(e.node);
+        deformConvNodes.find((d) => d.node === e.node).spec = { runsHere: false, reason: `onnxruntime reports ${e.input} as ${e.type} (this package computes float32)` };
         continue;
       }
       session._setPlan(steps, dc, ortBackend(o.ort, ortOptions), ownInstance);
@@ -133,7 +138,7 @@ async function buildSteps(steps, { decoded, analysis, specs, dc, ort, ortOptions
         const spec = specs.get(node);
         for (const key of ['X', 'offset', 'mask', 'W', 'B']) {
           const name = spec.inputs[key];
-          if (name && produced.has(name) && produced.get(name) !== FLOAT) throw new NotFloat32(node);
+          if (name && produced.has(name) && produced.get(name) !== FLOAT) throw new NotFloat32(node, key, DATA_TYPE_NAMES[produced.get(name)] || `data type ${produced.get(name)}`);
         }
         const layer = new DeformConvLayer(dc, spec);
         step.layers.push(layer);
@@ -174,16 +179,62 @@ export class InferenceSession {
   }
 
   /** @internal use InferenceSession.create() */
-  constructor(ort, graph, analysis) {
+  constructor(ort, graph, analysis, deformConvNodes, typeOf) {
     this._ort = ort;
     this._handover = new TensorHandover(ort);
     this._inputs = analysis.inputs;
+    this._outputs = new Map(graph.outputs.map((v) => [v.name, v]));
+    this._deformConvNodes = deformConvNodes;
+    this._typeOf = typeOf;
     // As onnxruntime lists them: graph inputs that are not initializers (those are optional feeds).
     this.inputNames = graph.inputs.map((v) => v.name).filter((name) => !analysis.initializers.has(name) && !analysis.sparseNames.has(name));
     this.outputNames = graph.outputs.map((v) => v.name);
     this._steps = null;
     this._queue = Promise.resolve();
     this._released = false;
+  }
+
+  /**
+   * The inputs as onnxruntime's inputMetadata describes them: [{ name, isTensor, type, shape }], shape
+   * entries a size, a symbolic name, or -1 (unknown); [] when the model does not give the rank.
+   */
+  get inputMetadata() {
+    return this.inputNames.map((name) => valueMetadata(this._inputs.get(name)));
+  }
+
+  /** The outputs, as inputMetadata (an output the model leaves untyped: the type its producer gives it). */
+  get outputMetadata() {
+    return this.outputNames.map((name) => {
+      const v = this._outputs.get(name);
+      if (v.kind !== 'none') return valueMetadata(v);
+      const step = (this._steps || []).find((s) => s.writes.includes(name));
+      const fromOrt = step && step.session && (step.session.outputMetadata || []).find((m) => m.name === name);
+      if (fromOrt) return { ...fromOrt, shape: [...(fromOrt.shape || [])] };
+      return { name, isTensor: true, type: step && step.runsOn === 'deformconv-wasm' ? 'float32' : DATA_TYPE_NAMES[this._typeOf(name)] || 'float32', shape: [] };
+    });
+  }
+
+  /**
+   * Every DeformConv node of the main graph (those the outputs need), in run order, with what runs it:
+   * [{ name, runsOn: 'deformconv-wasm' | 'onnxruntime', reason (why onnxruntime runs it, else null), inputs:
+   * { X, W, offset, B, mask } (tensor names, null when absent), and for ours kernelShape, strides, pads (ONNX's
+   * order: [top, left, bottom, right]), dilations, group, offsetGroup, weights: 'constant' (initializers,
+   * packed once; a feed that overrides them is used as it comes) | 'per run' (read at every run) }].
+   */
+  get deformConvNodes() {
+    const inputNames = (node) => Object.fromEntries(['X', 'W', 'offset', 'B', 'mask'].map((k, i) => [k, node.inputs[i] || null]));
+    return this._deformConvNodes.map(({ node, spec }) => {
+      const base = { name: nodeName(node), runsOn: spec.runsHere ? 'deformconv-wasm' : 'onnxruntime', reason: spec.runsHere ? null : spec.reason, inputs: inputNames(node) };
+      if (!spec.runsHere) return base;
+      const [top, bottom, left, right] = spec.padding;
+      return {
+        ...base,
+        kernelShape: spec.weightDims ? spec.weightDims.slice(2) : spec.kernelShape ? spec.kernelShape.slice() : null,
+        strides: spec.strides.slice(), pads: [top, left, bottom, right], dilations: spec.dilations.slice(),
+        group: spec.group, offsetGroup: spec.offsetGroup,
+        weights: spec.weight && (!spec.inputs.B || spec.bias) ? 'constant' : 'per run',
+      };
+    });
   }
 
   _setPlan(steps, dc, ortBackendName, ownInstance) {
@@ -263,6 +314,15 @@ export class InferenceSession {
     if (this._ownInstance && this._dc) this._dc.dispose();
     this._dc = null;
   }
+}
+
+/** A graph input or output's ValueInfo as onnxruntime's value metadata. */
+function valueMetadata(v) {
+  if (v.kind === 'other') return { name: v.name, isTensor: false };
+  return {
+    name: v.name, isTensor: true, type: DATA_TYPE_NAMES[v.elemType] || 'float32',
+    shape: v.shape ? v.shape.map((d) => (d === null || (typeof d === 'number' && d < 0) ? -1 : d)) : [],
+  };
 }
 
 /** onnxruntime's error from a step of a split model, saying which step, of the same kind. */

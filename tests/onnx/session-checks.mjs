@@ -222,6 +222,34 @@ export function sessionChecks(env) {
     return `worst ${Math.max(worst, r.worst).toExponential(1)}`;
   });
 
+  check('inputMetadata, outputMetadata and deformConvNodes describe the model', async () => {
+    const branchy = branchyModel();
+    const session = await InferenceSession.create(branchy.bytes, { ort });
+    const ref = await ort.InferenceSession.create(branchy.bytes);
+    const json = (x) => JSON.stringify(x);
+    assert(json(session.inputMetadata) === json(ref.inputMetadata), `inputMetadata ${json(session.inputMetadata)} vs ${json(ref.inputMetadata)}`);
+    const types = (m) => json(m.map((x) => [x.name, x.type]));
+    assert(types(session.outputMetadata) === types(ref.outputMetadata), `outputMetadata ${json(session.outputMetadata)} vs ${json(ref.outputMetadata)}`);
+    await Promise.all([session.release(), ref.release()]);
+    const direct = await InferenceSession.create(directModel({}).bytes, { ort });
+    assert(json(direct.inputMetadata[0]) === json({ name: 'X', isTensor: true, type: 'float32', shape: ['N', 6, 'H', 'W'] }), json(direct.inputMetadata[0]));
+    const [node] = direct.deformConvNodes;
+    const want = {
+      name: 'dcn', runsOn: 'deformconv-wasm', reason: null, inputs: { X: 'X', W: 'W', offset: 'offset', B: 'B', mask: 'mask' },
+      kernelShape: [3, 3], strides: [2, 1], pads: [1, 0, 2, 1], dilations: [1, 2], group: 2, offsetGroup: 2, weights: 'constant',
+    };
+    assert(json(node) === json(want), `deformConvNodes ${json(node)}`);
+    await direct.release();
+    const perRun = await InferenceSession.create(directModel({ weights: 'inputs', withBias: false, withMask: false }).bytes, { ort });
+    const [p] = perRun.deformConvNodes;
+    assert(p.weights === 'per run' && p.inputs.B === null && p.inputs.mask === null, json(p));
+    await perRun.release();
+    const f16 = await InferenceSession.create(float16Model().bytes, { ort });
+    const [h] = f16.deformConvNodes;
+    assert(h.runsOn === 'onnxruntime' && /float16/.test(h.reason), json(h));
+    await f16.release();
+  });
+
   check('non-square kernel without kernel_shape (taken from W)', async () => {
     const model = directModel({ kernel: [2, 3] });
     const { session, worst } = await compareWithOrt(env, model.bytes, [directFeeds(ort, random(29), { kernel: [2, 3] })]);
