@@ -11,3 +11,5 @@ echo "build: WebAssembly modules (dist/wasm)"
 bash scripts/build-wasm.sh
 echo "build: JS bundles (dist)"
 node scripts/build-js.mjs
+echo "build: the demo page's example ONNX models (web/models)"
+node web/make-models.mjs
