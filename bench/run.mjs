@@ -2,7 +2,8 @@
 //   1. WebAssembly, one child process per thread count (compare-wasm.mjs): the WASM SIMD peak, then per
 //      shape ours vs onnxruntime-web, checked to agree, timed in alternation;
 //   2. native (compare-native.mjs): our native build vs onnxruntime-node, checked, timed;
-//   3. memory and cost curves in a fresh process (memory.mjs);
+//   3. memory and cost curves in a fresh process (memory.mjs), then whole models through deformconv-wasm/onnx
+//      against onnxruntime-web, one process per thread count (models.mjs);
 //   4. bench/results.json, bench/RESULTS.md (tables), bench/chart.svg, and the README's performance section.
 // Options: --seconds S (time budget per implementation and shape, default 1.5), --no-readme, --report-only
 // (no measuring: writes RESULTS.md, chart.svg and the README section again from bench/results.json, e.g.
@@ -20,6 +21,7 @@ import { svgChart } from './report-svg.mjs';
 import { withBenchSection } from './readme-section.mjs';
 import { MEMORY_SHAPE, SHAPES, flops, isLarge } from './shapes.mjs';
 import { evaluateTargets } from './targets.mjs';
+import { modelTargets } from './models-report.mjs';
 
 const args = process.argv.slice(2);
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 1.5;
@@ -49,6 +51,8 @@ async function measure() {
   const native = await compareNative({ seconds: Math.min(seconds, 1), log: (m) => log(`  [native] ${m}`) });
   log('3/3 memory and cost curves');
   const memory = child('memory.mjs', []);
+  log('models: deformconv-wasm/onnx vs onnxruntime-web on whole models (one process per thread count)');
+  const models = { 1: child('models.mjs', ['1', String(seconds)]), 2: child('models.mjs', ['2', String(seconds)]) };
 
   const gflops = (s, ms) => flops(s) / ms / 1e6;
   const withRate = (s, t) => ({ ...t, gflops: gflops(s, t.medianMs) });
@@ -90,9 +94,10 @@ async function measure() {
     peak: { 1: wasm[1].peak, 2: wasm[2].peak },
     shapes,
     memory: { shape: MEMORY_SHAPE.what, ...memory },
+    models,
     notes: [],
   };
-  results.targets = evaluateTargets(results);
+  results.targets = [...evaluateTargets(results), ...modelTargets(results)];
   const others = shapes.flatMap((s) => [1, 2].flatMap((T) => [s.wasm[T].otherCores, s.wasm[T].prepared.otherCores, s.native[T].otherCores])).filter((x) => x !== null && x !== undefined);
   if (others.length) {
     const worst = Math.max(...others);
