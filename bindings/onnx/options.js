@@ -48,14 +48,19 @@ export function sessionOptions(options) {
 }
 
 /**
- * onnxruntime's options for the sessions of a split model: the caller's, and unless the caller set it, no
- * spinning of onnxruntime's threads after a run (session.intra_op.allow_spinning = '0'): this package's
- * threads work on the same cores right after, and onnxruntime's would spin against them.
+ * onnxruntime's options for the sessions of a split model: the caller's, and unless the caller set how
+ * onnxruntime's threads spin, session.force_spinning_stop = '1': they spin within a run, between its
+ * operators, as usual, but stop as soon as the run returns, because this package's threads work on the same
+ * cores right after (the session's own instance likewise stops its threads spinning at the end of each call).
+ * session.intra_op.allow_spinning = '0' would also stop them, but makes every operator of a run wake the
+ * threads again.
  */
 export function splitModelOrtOptions(ortOptions) {
   const extra = ortOptions.extra && typeof ortOptions.extra === 'object' ? ortOptions.extra : {};
   const session = extra.session && typeof extra.session === 'object' ? extra.session : {};
   const intraOp = session.intra_op && typeof session.intra_op === 'object' ? session.intra_op : {};
-  if (intraOp.allow_spinning !== undefined || extra['session.intra_op.allow_spinning'] !== undefined) return ortOptions;
-  return { ...ortOptions, extra: { ...extra, session: { ...session, intra_op: { ...intraOp, allow_spinning: '0' } } } };
+  const callerSet = intraOp.allow_spinning !== undefined || session.force_spinning_stop !== undefined ||
+    extra['session.intra_op.allow_spinning'] !== undefined || extra['session.force_spinning_stop'] !== undefined;
+  if (callerSet) return ortOptions;
+  return { ...ortOptions, extra: { ...extra, session: { ...session, force_spinning_stop: '1' } } };
 }
