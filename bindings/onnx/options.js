@@ -51,9 +51,10 @@ export function sessionOptions(options) {
  * onnxruntime's options for the sessions of a split model: the caller's, and unless the caller set how
  * onnxruntime's threads spin, session.force_spinning_stop = '1': they spin within a run, between its
  * operators, as usual, but stop as soon as the run returns, because this package's threads work on the same
- * cores right after (the session's own instance likewise stops its threads spinning at the end of each call).
- * session.intra_op.allow_spinning = '0' would also stop them, but makes every operator of a run wake the
- * threads again.
+ * cores right after (the session's own instance likewise stops its threads at the end of each call).
+ * (session.intra_op.allow_spinning = '0' would stop them too, but makes them sleep and wake at every
+ * operator.) onnxruntime-node honours it; onnxruntime-web's WebAssembly build runs all sessions on one
+ * global thread pool, which these per-session options do not reach.
  */
 export function splitModelOrtOptions(ortOptions) {
   const extra = ortOptions.extra && typeof ortOptions.extra === 'object' ? ortOptions.extra : {};
