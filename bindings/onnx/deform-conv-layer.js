@@ -16,7 +16,8 @@ export class DeformConvLayer {
   /** @param dc the DeformConv instance; spec: readDeformConv(...) of the node */
   constructor(dc, spec) {
     this.dc = dc;
-    this.spec = spec;
+    // The node itself is not kept: its bytes are views into the whole model's.
+    this.spec = { ...spec, node: null };
     this.layer = null;
     this.output = spec.node.outputs[0];
   }
@@ -41,6 +42,8 @@ export class DeformConvLayer {
       const taps = s.weightDims[2] * s.weightDims[3];
       const zeros = (...shape) => ({ data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape });
       await this.layer.forward(zeros(1, channels, H, W), zeros(1, 2 * s.offsetGroup * taps, Ho, Wo));
+      // The layer holds its own copy now; ours is needed only while a fed W replaces it, which brings its own.
+      s.weight = null;
     } catch (e) {
       this.dispose();
       throw withNode(e, s.label);

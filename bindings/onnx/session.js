@@ -68,7 +68,9 @@ export async function createInferenceSession(platform, model, options) {
     if (spec.runsHere) specs.set(node, spec);
     deformConvNodes.push({ node, spec });
   }
-  const session = new InferenceSession(o.ort, decoded.graph, analysis, deformConvNodes, typeOf);
+  // The session keeps plain data only (names, types, shapes), not the decoded model: views into the model's
+  // bytes would keep them all alive, and onnxruntime has its own copy.
+  const session = new InferenceSession(o.ort, describeGraph(decoded.graph, analysis, typeOf));
   // Nothing for this package: onnxruntime runs the model as it is, from its own bytes.
   const wholeModel = async () => {
     const ortSession = await o.ort.InferenceSession.create(bytes, o.ortOptions);
@@ -76,7 +78,7 @@ export async function createInferenceSession(platform, model, options) {
       runsOn: 'onnxruntime', nodes: analysis.order, session: ortSession, inputs: [...analysis.inputs.keys()],
       writes: decoded.graph.outputs.map((v) => v.name), reads: [],
     };
-    session._setPlan([step], null, ortBackend(o.ort, o.ortOptions), false);
+    session._setPlan({ steps: [step], dc: null, ownInstance: false, ortBackend: ortBackend(o.ort, o.ortOptions), deformConvNodes });
     return session;
   };
   if (!specs.size) return wholeModel();
@@ -100,7 +102,7 @@ export async function createInferenceSession(platform, model, options) {
         deformConvNodes.find((d) => d.node === e.node).spec = { runsHere: false, reason: `onnxruntime reports ${e.input} as ${e.type} (this package computes float32)` };
         continue;
       }
-      session._setPlan(steps, dc, ortBackend(o.ort, ortOptions), ownInstance);
+      session._setPlan({ steps, dc, ownInstance, ortBackend: ortBackend(o.ort, ortOptions), deformConvNodes });
       return session;
     }
   } catch (e) {
@@ -178,18 +180,16 @@ export class InferenceSession {
     return createInferenceSession(platform, model, options);
   }
 
-  /** @internal use InferenceSession.create() */
-  constructor(ort, graph, analysis, deformConvNodes, typeOf) {
+  /** @internal use InferenceSession.create(); graph: describeGraph(...) */
+  constructor(ort, graph) {
     this._ort = ort;
     this._handover = new TensorHandover(ort);
-    this._inputs = analysis.inputs;
-    this._outputs = new Map(graph.outputs.map((v) => [v.name, v]));
-    this._deformConvNodes = deformConvNodes;
-    this._typeOf = typeOf;
-    // As onnxruntime lists them: graph inputs that are not initializers (those are optional feeds).
-    this.inputNames = graph.inputs.map((v) => v.name).filter((name) => !analysis.initializers.has(name) && !analysis.sparseNames.has(name));
-    this.outputNames = graph.outputs.map((v) => v.name);
+    this._inputs = graph.inputs;
+    this._outputs = graph.outputs;
+    this.inputNames = graph.inputNames;
+    this.outputNames = graph.outputNames;
     this._steps = null;
+    this._deformConvNodes = [];
     this._queue = Promise.resolve();
     this._released = false;
   }
@@ -210,7 +210,7 @@ export class InferenceSession {
       const step = (this._steps || []).find((s) => s.writes.includes(name));
       const fromOrt = step && step.session && (step.session.outputMetadata || []).find((m) => m.name === name);
       if (fromOrt) return { ...fromOrt, shape: [...(fromOrt.shape || [])] };
-      return { name, isTensor: true, type: step && step.runsOn === 'deformconv-wasm' ? 'float32' : DATA_TYPE_NAMES[this._typeOf(name)] || 'float32', shape: [] };
+      return { name, isTensor: true, type: step && step.runsOn === 'deformconv-wasm' ? 'float32' : v.fallbackType, shape: [] };
     });
   }
 
@@ -222,23 +222,19 @@ export class InferenceSession {
    * packed once; a feed that overrides them is used as it comes) | 'per run' (read at every run) }].
    */
   get deformConvNodes() {
-    const inputNames = (node) => Object.fromEntries(['X', 'W', 'offset', 'B', 'mask'].map((k, i) => [k, node.inputs[i] || null]));
-    return this._deformConvNodes.map(({ node, spec }) => {
-      const base = { name: nodeName(node), runsOn: spec.runsHere ? 'deformconv-wasm' : 'onnxruntime', reason: spec.runsHere ? null : spec.reason, inputs: inputNames(node) };
-      if (!spec.runsHere) return base;
-      const [top, bottom, left, right] = spec.padding;
-      return {
-        ...base,
-        kernelShape: spec.weightDims ? spec.weightDims.slice(2) : spec.kernelShape ? spec.kernelShape.slice() : null,
-        strides: spec.strides.slice(), pads: [top, left, bottom, right], dilations: spec.dilations.slice(),
-        group: spec.group, offsetGroup: spec.offsetGroup,
-        weights: spec.weight && (!spec.inputs.B || spec.bias) ? 'constant' : 'per run',
-      };
-    });
+    return this._deformConvNodes.map((n) => structuredCloneOf(n));
   }
 
-  _setPlan(steps, dc, ortBackendName, ownInstance) {
-    this._steps = steps;
+  /**
+   * The run plan: steps (with their onnxruntime sessions and layers), this package's instance (and whether
+   * the session made it), onnxruntime's backend name, and the DeformConv nodes ({ node, spec } each).
+   */
+  _setPlan({ steps, dc, ownInstance, ortBackend: ortBackendName, deformConvNodes }) {
+    this._steps = steps.map((s) => ({
+      runsOn: s.runsOn, nodeNames: s.nodes.map(nodeName), session: s.session || null, layers: s.layers || [],
+      inputs: s.inputs || [], reads: s.reads, writes: s.writes, label: s.label,
+    }));
+    this._deformConvNodes = deformConvNodes.map(({ node, spec }) => describeDeformConv(node, spec));
     this._dc = dc;
     this._ownInstance = ownInstance;
     this._ortBackend = ortBackendName;
@@ -252,7 +248,7 @@ export class InferenceSession {
     if (!this._steps) return [];
     return this._steps.map((s) => ({
       runsOn: s.runsOn,
-      nodes: s.nodes.map(nodeName),
+      nodes: s.nodeNames.slice(),
       backend: s.runsOn === 'onnxruntime' ? this._ortBackend : this._dc.backend,
     }));
   }
@@ -314,6 +310,41 @@ export class InferenceSession {
     if (this._ownInstance && this._dc) this._dc.dispose();
     this._dc = null;
   }
+}
+
+/** What the session keeps of the graph: inputs and outputs as plain data. */
+function describeGraph(graph, analysis, typeOf) {
+  const plain = (v) => ({ name: v.name, kind: v.kind, elemType: v.elemType, shape: v.shape ? v.shape.slice() : null });
+  return {
+    inputs: new Map(graph.inputs.map((v) => [v.name, plain(v)])),
+    // An output the model leaves untyped gets its producer's type; an initializer or input its own.
+    outputs: new Map(graph.outputs.map((v) => [v.name, { ...plain(v), fallbackType: DATA_TYPE_NAMES[typeOf(v.name)] || 'float32' }])),
+    // As onnxruntime lists them: graph inputs that are not initializers (those are optional feeds).
+    inputNames: graph.inputs.map((v) => v.name).filter((name) => !analysis.initializers.has(name) && !analysis.sparseNames.has(name)),
+    outputNames: graph.outputs.map((v) => v.name),
+  };
+}
+
+/** A DeformConv node as deformConvNodes reports it (plain data). */
+function describeDeformConv(node, spec) {
+  const inputs = Object.fromEntries(['X', 'W', 'offset', 'B', 'mask'].map((k, i) => [k, node.inputs[i] || null]));
+  const base = { name: nodeName(node), runsOn: spec.runsHere ? 'deformconv-wasm' : 'onnxruntime', reason: spec.runsHere ? null : spec.reason, inputs };
+  if (!spec.runsHere) return base;
+  const [top, bottom, left, right] = spec.padding;
+  return {
+    ...base,
+    kernelShape: spec.weightDims ? spec.weightDims.slice(2) : spec.kernelShape ? spec.kernelShape.slice() : null,
+    strides: spec.strides.slice(), pads: [top, left, bottom, right], dilations: spec.dilations.slice(),
+    group: spec.group, offsetGroup: spec.offsetGroup,
+    weights: spec.weightDims && (!spec.inputs.B || spec.biasDims) ? 'constant' : 'per run',
+  };
+}
+
+/** A copy of a plain object of arrays and values (so that callers cannot change the session's). */
+function structuredCloneOf(x) {
+  if (Array.isArray(x)) return x.map(structuredCloneOf);
+  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, structuredCloneOf(v)]));
+  return x;
 }
 
 /** A graph input or output's ValueInfo as onnxruntime's value metadata. */

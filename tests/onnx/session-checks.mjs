@@ -388,6 +388,22 @@ export function sessionChecks(env) {
     dc.dispose();
   });
 
+  check("a session does not keep the model's bytes alive (onnxruntime and the layers have their own copies)", async () => {
+    assert(typeof global.gc === 'function', 'run node with --expose-gc');
+    let bytes = chainModel({ seed: 8, channels: 32, width: 16, size: 8 }).bytes;
+    const buffer = new WeakRef(bytes.buffer);
+    const session = await InferenceSession.create(bytes, { ort });
+    bytes = null;
+    for (let i = 0; i < 5 && buffer.deref(); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      global.gc();
+    }
+    assert(buffer.deref() === undefined, 'the model bytes are still reachable from the session');
+    const feeds = randomFeeds(ort, random(41), { image: [1, 32, 8, 8] });
+    assert(Object.keys(await session.run(feeds)).length === 1, 'the session still runs');
+    await session.release();
+  });
+
   check('release(): later runs reject, a second release does nothing, onnxruntime sessions are all released', async () => {
     const model = branchyModel();
     const counted = countingOrt(ort);
