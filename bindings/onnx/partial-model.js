@@ -10,19 +10,34 @@ const MODEL_GRAPH = 7;
 // Fields of the main graph's ModelProto left out of a part: training information refers to the whole graph.
 const MODEL_FIELDS_LEFT_OUT = new Set([MODEL_GRAPH, 20]);
 
-/** A ValueInfoProto for a tensor of the given element type (a TensorProto.DataType number), rank unknown. */
-function tensorValueInfo(name, elemType) {
+/**
+ * A ValueInfoProto for a tensor: elemType a TensorProto.DataType number; shape null (rank unknown) or one
+ * entry per dimension: a size, a symbolic name, or null (unknown).
+ */
+function tensorValueInfo(name, elemType, shape) {
   const tensorType = new Writer().intField(1, elemType);
+  if (shape) {
+    const dims = new Writer();
+    for (const d of shape) {
+      const dim = new Writer();
+      if (typeof d === 'number') dim.intField(1, d);
+      else if (typeof d === 'string') dim.stringField(2, d);
+      dims.messageField(1, dim);
+    }
+    tensorType.messageField(2, dims);
+  }
   const type = new Writer().messageField(1, tensorType);
   return new Writer().stringField(1, name).messageField(2, type);
 }
 
 /**
  * model: decodeModel(...); analysis: analyseGraph(...); step: an onnxruntime step of partitionGraph(...);
- * label: the part's name; elemTypeOf(name): the element type of a tensor the step receives from another
- * step (when the model has no value_info for it). Returns the encoded ModelProto.
+ * label: the part's name; known(name): { elemType, shape } of a tensor the step receives from another step,
+ * as the steps before it reported them (shape null when unknown). Inputs the model declares with a shape keep
+ * the model's declaration; the others are declared from known(): onnxruntime optimises a part better when it
+ * knows its inputs' shapes (its layout and fusion passes need them). Returns the encoded ModelProto.
  */
-export function partialModel(model, analysis, step, label, elemTypeOf) {
+export function partialModel(model, analysis, step, label, known) {
   const graph = model.graph;
   const g = new Writer();
   for (const node of step.nodes) g.bytesField(GRAPH.node, node.payload);
@@ -38,8 +53,9 @@ export function partialModel(model, analysis, step, label, elemTypeOf) {
   };
   for (const name of step.inputs) {
     const v = declared(name);
-    if (v) g.bytesField(GRAPH.input, v.payload);
-    else g.messageField(GRAPH.input, tensorValueInfo(name, elemTypeOf(name)));
+    const k = known(name);
+    if (v && (v.shape || graphInputs.has(name) || !k.shape)) g.bytesField(GRAPH.input, v.payload);
+    else g.messageField(GRAPH.input, tensorValueInfo(name, v ? v.elemType : k.elemType, k.shape));
   }
   for (const name of step.writes) {
     const v = declared(name);
@@ -50,9 +66,9 @@ export function partialModel(model, analysis, step, label, elemTypeOf) {
   const inside = new Set(step.nodes.flatMap((node) => node.outputs));
   const boundary = new Set([...step.inputs, ...step.writes]);
   for (const v of graph.valueInfo) if (inside.has(v.name) && !boundary.has(v.name)) g.bytesField(GRAPH.value_info, v.payload);
-  const known = new Set([...inside, ...step.reads]);
+  const inPart = new Set([...inside, ...step.reads]);
   for (const f of graph.fields) {
-    if (f.field === GRAPH.quantization_annotation && !known.has(f.tensorName)) continue;
+    if (f.field === GRAPH.quantization_annotation && !inPart.has(f.tensorName)) continue;
     g.raw(f.raw);
   }
 

@@ -115,9 +115,11 @@ export async function createInferenceSession(platform, model, options) {
 
 /** Creates the onnxruntime sessions and prepares the layers of the steps, in run order. */
 async function buildSteps(steps, { decoded, analysis, specs, dc, ort, ortOptions, typeOf }) {
-  // Element types of the tensors steps hand on: ours write float32; onnxruntime's sessions say theirs.
+  // Element types and shapes of the tensors steps hand on: onnxruntime's sessions say theirs; ours are
+  // float32, [N of X, C_out of W, Ho and Wo of the offset].
   const produced = new Map();
-  const elemTypeOf = (name) => produced.get(name) || typeOf(name) || FLOAT;
+  const shapes = new Map();
+  const known = (name) => ({ elemType: produced.get(name) || typeOf(name) || FLOAT, shape: shapes.get(name) || declaredShape(analysis, name) });
   const ortCount = steps.filter((s) => s.runsOn === 'onnxruntime').length;
   let ortIndex = 0;
   const graphName = decoded.graph.name || 'graph';
@@ -125,14 +127,17 @@ async function buildSteps(steps, { decoded, analysis, specs, dc, ort, ortOptions
     if (step.runsOn === 'onnxruntime') {
       ortIndex++;
       step.label = `part ${ortIndex} of ${ortCount}`;
-      const bytes = partialModel(decoded, analysis, step, `${graphName} (${step.label}, deformconv-wasm/onnx)`, elemTypeOf);
+      const bytes = partialModel(decoded, analysis, step, `${graphName} (${step.label}, deformconv-wasm/onnx)`, known);
       try {
         step.session = await ort.InferenceSession.create(bytes, ortOptions);
       } catch (e) {
         throw new Error(`onnxruntime could not load ${step.label} of the model (nodes ${step.nodes.slice(0, 3).map(nodeName).join(', ')}${step.nodes.length > 3 ? ', ...' : ''}): ${e && e.message}`, { cause: e });
       }
       for (const meta of step.session.outputMetadata || []) {
-        if (meta.isTensor && DATA_TYPE_NUMBERS[meta.type]) produced.set(meta.name, DATA_TYPE_NUMBERS[meta.type]);
+        if (!meta.isTensor || !DATA_TYPE_NUMBERS[meta.type]) continue;
+        produced.set(meta.name, DATA_TYPE_NUMBERS[meta.type]);
+        const shape = metadataShape(meta.shape);
+        if (shape) shapes.set(meta.name, shape);
       }
     } else {
       step.layers = [];
@@ -146,9 +151,28 @@ async function buildSteps(steps, { decoded, analysis, specs, dc, ort, ortOptions
         step.layers.push(layer);
         await layer.prepare();
         produced.set(layer.output, FLOAT);
+        const x = known(spec.inputs.X).shape, w = spec.weightDims || known(spec.inputs.W).shape, offset = known(spec.inputs.offset).shape;
+        if (x && w && offset && x.length === 4 && w.length === 4 && offset.length === 4) shapes.set(layer.output, [x[0], w[0], offset[2], offset[3]]);
       }
     }
   }
+}
+
+/** The shape the model declares for a tensor (graph input, output, value_info, initializer), or null. */
+function declaredShape(analysis, name) {
+  const t = analysis.initializers.get(name);
+  if (t) return t.dims;
+  const v = analysis.valueInfo.get(name);
+  return v && v.kind === 'tensor' && v.shape ? v.shape : null;
+}
+
+/**
+ * onnxruntime's metadata shape as one for a ValueInfo: sizes, symbolic names, null for unknown (onnxruntime-web
+ * reports an unknown size as -1 read unsigned); null when it gives no rank (an empty list also stands for that).
+ */
+function metadataShape(shape) {
+  if (!Array.isArray(shape) || !shape.length) return null;
+  return shape.map((d) => (typeof d === 'string' && d ? d : typeof d === 'number' && Number.isInteger(d) && d >= 0 && d <= 2147483647 ? d : null));
 }
 
 function releaseSteps(steps) {
