@@ -31,10 +31,10 @@ export function modelsSection(r) {
     'deformconv-wasm/onnx (`InferenceSession`: onnxruntime-web runs the other nodes, this package the DeformConv nodes) against ' +
       'onnxruntime-web running the whole model, same process, same thread count for both (onnxruntime-web\'s `env.wasm.numThreads` and ours), ' +
       'graph optimisation `all`; median time per run, outputs equal to 1e-4 before timing. The ratio is the median over the alternating rounds ' +
-      'of onnxruntime-web\'s time over ours in the same round; "spread" is how far apart the rounds\' ratios were. "both pools spinning": our session ' +
-      'with onnxruntime\'s `allow_spinning` and our `allowSpinning` left on (the session turns both off).',
+      'of onnxruntime-web\'s time over ours in the same round; "spread" is how far apart the rounds\' ratios were. "our threads spinning": our session ' +
+      'with `allowSpinning` left on (the session turns it off; onnxruntime-web\'s threads spin after its runs whatever the options).',
     '',
-    '| model | steps | ours 1T | ORT-web 1T | ratio | spread | both spinning 1T | ours 2T | ORT-web 2T | ratio | spread | both spinning 2T |',
+    '| model | steps | ours 1T | ORT-web 1T | ratio | spread | ours spinning 1T | ours 2T | ORT-web 2T | ratio | spread | ours spinning 2T |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   r.models[1].models.forEach((m1, i) => {

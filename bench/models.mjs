@@ -3,8 +3,9 @@
 // fixes its thread count when it starts; ours gets the same count):
 //   node bench/models.mjs THREADS OUT.json [SECONDS]
 // For each model: both run once and must agree to 1e-4 on every output, then they are timed in alternation
-// (timing.mjs), with a third contender: our session with both thread pools left spinning after their calls
-// (onnxruntime's allow_spinning '1', our allowSpinning true), to show what the session's defaults save. Then the
+// (timing.mjs), with a third contender: our session with our threads left spinning after each call
+// (allowSpinning true; the session sends them to sleep), to show what that choice does. (onnxruntime-web's own
+// threads spin after its runs whatever the session options: its global thread pool ignores them.) Then the
 // fixed cost of a step boundary: a chain of tiny DeformConv nodes between Relus, run both ways; the difference
 // per boundary is what handing tensors from one runtime to the other costs.
 // Progress goes to stderr; the results to OUT.json.
@@ -79,9 +80,7 @@ async function measureModel(name, model, threads, seconds, log, { spinning = tru
   let spinningDc = null, oursSpinning = null;
   if (spinning) {
     spinningDc = await createDeformConv({ threads, wasmBuild: 'threads', allowSpinning: true });
-    oursSpinning = await InferenceSession.create(model.bytes, {
-      ort, deformConv: spinningDc, ...ORT_OPTIONS, extra: { session: { intra_op: { allow_spinning: '1' } } },
-    });
+    oursSpinning = await InferenceSession.create(model.bytes, { ort, deformConv: spinningDc, ...ORT_OPTIONS });
   }
   const agree = agreement(await ours.run(feeds), await ortWeb.run(feeds));
   if (!agree.ok) throw new Error(`ours and onnxruntime-web DISAGREE on ${agree.output}: worst |difference|/(1+|theirs|) = ${agree.worst} at element ${agree.index}`);
@@ -102,7 +101,7 @@ async function measureModel(name, model, threads, seconds, log, { spinning = tru
   await Promise.all([ours.release(), ortWeb.release(), oursSpinning && oursSpinning.release()]);
   if (spinningDc) spinningDc.dispose();
   log(`${name}: ours ${result.ours.medianMs.toFixed(2)} ms, onnxruntime-web ${result.ortWeb.medianMs.toFixed(2)} ms: ${ratio.toFixed(2)}x ` +
-    `(rounds ${result.spreadPct.toFixed(0)}% apart)` + (oursSpinning ? `; with both pools spinning ${result.oursSpinning.medianMs.toFixed(2)} ms` : '') +
+    `(rounds ${result.spreadPct.toFixed(0)}% apart)` + (oursSpinning ? `; with our threads spinning ${result.oursSpinning.medianMs.toFixed(2)} ms` : '') +
     (timing.otherCores === null ? '' : `; other processes ${timing.otherCores.toFixed(2)} cores`));
   return result;
 }
