@@ -3,8 +3,8 @@
 // lists its two DeformConv nodes and a five-step plan, runs through onnxruntime-web alone and through
 // deformconv-wasm/onnx, and both agree to 1e-4 with both times shown; a model picked with the file input and
 // one dropped on the page run too; a file that is not a model says so and the section keeps working; without
-// cross-origin isolation it runs on one thread; no console errors; a screenshot for people to look at
-// (tests/.artifacts/model-section.png).
+// cross-origin isolation it runs on one thread; nothing is wider than a phone's window; no console errors;
+// screenshots for people to look at (tests/.artifacts/model-section.png, model-section-phone.png).
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -84,6 +84,10 @@ test('the ResNet-50-DCN stage example: two DeformConv nodes, five steps, both ru
   expectRan(s);
   await page.$eval('#your-model', (node) => node.scrollIntoView());
   await (await page.$('#your-model')).screenshot({ path: artifactPath('model-section.png') });
+  // On a phone-width window nothing is wider than the window (the tables scroll inside their frames).
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await (await page.$('#your-model')).screenshot({ path: artifactPath('model-section-phone.png') });
   await page.close();
   expect(browser.problems).toEqual([]);
 }, 180000);
