@@ -37,6 +37,12 @@ export function invalidModel(message) {
  * Throws invalidModel(...) for bytes that are not a model.
  */
 export function decodeModel(bytes) {
+  // onnxruntime's own format (a FlatBuffer with the file identifier ORTM) holds a graph already optimised for
+  // onnxruntime, which cannot be split.
+  if (bytes.length >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === 'ORTM') {
+    throw new Error('the model is in onnxruntime\'s own format (.ort), not ONNX: deformconv-wasm/onnx splits ONNX models (.onnx); ' +
+      'give it the .onnx file, or run this one with ort.InferenceSession');
+  }
   try {
     return readModel(bytes);
   } catch (e) {

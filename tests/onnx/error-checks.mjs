@@ -70,6 +70,9 @@ export function errorChecks(env) {
     for (const [label, bytes] of bad) {
       await rejects(InferenceSession.create(bytes, { ort }), Error, /^the model is not a valid ONNX model: /, label);
     }
+    // onnxruntime's own format: said so.
+    const ortFormat = Uint8Array.from([0x14, 0, 0, 0, 0x4f, 0x52, 0x54, 0x4d, 0, 0, 0, 0]);
+    await rejects(InferenceSession.create(ortFormat, { ort }), Error, /^the model is in onnxruntime's own format \(\.ort\), not ONNX/, 'ORT format');
   });
 
   check('graphs that cannot run: a cycle, a missing producer, a tensor produced twice (the node is named)', async () => {
