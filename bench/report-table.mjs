@@ -1,5 +1,7 @@
 // The Markdown report (bench/RESULTS.md and the README's performance section): when and where it ran, the
-// targets, then one table for the WebAssembly builds and one for the native builds.
+// targets, then one table for the WebAssembly builds and one for the native builds, and the whole models.
+import { modelsSection } from './models-report.mjs';
+
 const f1 = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const pct = (x) => `${(100 * x).toFixed(0)}%`;
 const mib = (b) => `${(b / 2 ** 20).toFixed(2)} MiB`;
@@ -191,6 +193,7 @@ export function markdownReport(r) {
     '',
     nativeTable(r),
     '',
+    ...(r.models ? ['## Whole models (deformconv-wasm/onnx)', '', modelsSection(r), ''] : []),
     '## Memory and cost',
     '',
     memorySection(r),

@@ -4,7 +4,8 @@
 //      (compare-relaxed.mjs): both peaks (mul+add, relaxed_madd), ours relaxed vs ours plain vs
 //      onnxruntime-web;
 //   2. native (compare-native.mjs): our native build vs onnxruntime-node, checked, timed;
-//   3. memory and cost curves in a fresh process (memory.mjs);
+//   3. memory and cost curves in a fresh process (memory.mjs), then whole models through deformconv-wasm/onnx
+//      against onnxruntime-web, one process per thread count (models.mjs);
 //   4. the benchmark page (web/bench.html) in headless Chromium (browser.mjs): ours vs onnxruntime-web in the
 //      page, cross-origin isolated with 2 threads and not isolated with 1;
 //   5. bench/results.json, bench/RESULTS.md (tables), bench/chart.svg, and the README's performance section.
@@ -25,6 +26,7 @@ import { svgChart } from './report-svg.mjs';
 import { withBenchSection } from './readme-section.mjs';
 import { MEMORY_SHAPE, SHAPES, flops, isLarge } from './shapes.mjs';
 import { evaluateTargets } from './targets.mjs';
+import { modelTargets } from './models-report.mjs';
 
 const args = process.argv.slice(2);
 const seconds = args.includes('--seconds') ? Number(args[args.indexOf('--seconds') + 1]) : 1.5;
@@ -57,6 +59,8 @@ async function measure() {
   const native = await compareNative({ seconds: Math.min(seconds, 1), log: (m) => log(`  [native] ${m}`) });
   log('3/4 memory and cost curves');
   const memory = child('memory.mjs', []);
+  log('models: deformconv-wasm/onnx vs onnxruntime-web on whole models (one process per thread count)');
+  const models = { 1: child('models.mjs', ['1', String(seconds)]), 2: child('models.mjs', ['2', String(seconds)]) };
   log(`4/4 Chromium: the benchmark page${withBrowser ? '' : ' (skipped: --no-browser)'}`);
   const browser = withBrowser ? browserResults(await runBrowserModes({ seconds, log: (m) => log(`  [browser] ${m}`) })) : undefined;
 
@@ -113,9 +117,10 @@ async function measure() {
     shapes,
     memory: { shape: MEMORY_SHAPE.what, ...memory },
     browser,
+    models,
     notes: [],
   };
-  results.targets = evaluateTargets(results);
+  results.targets = [...evaluateTargets(results), ...modelTargets(results)];
   const others = shapes.flatMap((s) => [1, 2].flatMap((T) => [s.wasm[T].otherCores, s.wasm[T].prepared.otherCores, s.relaxed[T].otherCores, s.native[T].otherCores])).filter((x) => x !== null && x !== undefined);
   if (others.length) {
     const worst = Math.max(...others);

@@ -79,6 +79,13 @@ export interface CreateOptions {
    * info().relaxedSimd says which form was loaded.
    */
   relaxedSimd?: 'auto' | boolean;
+  /**
+   * Whether the worker threads spin for up to 2 ms after a call, waiting for the next one (default true: a
+   * model's layers called back to back start sooner). false: they sleep as soon as a call ends, which frees
+   * the cores for other thread pools running between the calls (onnxruntime's, in deformconv-wasm/onnx,
+   * which sets it). Within a call they always spin.
+   */
+  allowSpinning?: boolean;
 }
 
 /** The part of a WebGPU GPUDevice this package uses (declared here so that no WebGPU types are needed). */

@@ -1,6 +1,8 @@
 // Bundles the JS API (bindings/api/, with the backends of bindings/wasm/ and bindings/webgpu/ and its WGSL kernels)
 // into dist/: index.cjs (Node, require), index.mjs (Node, import), browser.mjs (browsers and bundlers), and copies
-// the TypeScript declarations (index.d.ts for require, index.d.mts for import).
+// the TypeScript declarations (index.d.ts for require, index.d.mts for import). The ONNX entry
+// (deformconv-wasm/onnx, bindings/onnx/) goes to onnx.cjs, onnx.mjs and onnx-browser.mjs, which use the main
+// bundles through their public exports (one copy of the API, one set of WebAssembly modules).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -41,4 +43,29 @@ export const version = api.version;
 // CommonJS package as CommonJS, and would then let an ES module import a default export that is not there.
 copyFileSync(join(root, 'bindings/index.d.ts'), join(dist, 'index.d.ts'));
 copyFileSync(join(root, 'bindings/index.d.ts'), join(dist, 'index.d.mts'));
+
+// deformconv-wasm/onnx: its imports of the package's entry points stay imports of the main bundles.
+const mainBundle = (file) => ({
+  name: 'main-bundle',
+  setup(b) {
+    b.onResolve({ filter: /\/api\/(node|browser)\.js$/ }, () => ({ path: file, external: true }));
+  },
+});
+await build({
+  entryPoints: [join(root, 'bindings/onnx/node.js')],
+  outfile: join(dist, 'onnx.cjs'),
+  bundle: true, format: 'cjs', platform: 'node', target: 'node20', banner, logLevel: 'warning', plugins: [mainBundle('./index.cjs')],
+});
+await build({
+  entryPoints: [join(root, 'bindings/onnx/browser.js')],
+  outfile: join(dist, 'onnx-browser.mjs'),
+  bundle: true, format: 'esm', platform: 'browser', target: 'es2020', banner, logLevel: 'warning', plugins: [mainBundle('./browser.mjs')],
+});
+writeFileSync(join(dist, 'onnx.mjs'), `${banner.js}
+import { createRequire } from 'node:module';
+const api = createRequire(import.meta.url)('./onnx.cjs');
+export const InferenceSession = api.InferenceSession;
+`);
+copyFileSync(join(root, 'bindings/onnx.d.ts'), join(dist, 'onnx.d.ts'));
+copyFileSync(join(root, 'bindings/onnx.d.ts'), join(dist, 'onnx.d.mts'));
 console.log('JS bundles written to dist/');

@@ -13,3 +13,5 @@ bash scripts/build-wasm.sh
 echo "build: JS bundles (dist)"
 node scripts/build-js.mjs
 node scripts/build-bench-page.mjs
+echo "build: the demo page's example ONNX models (web/models)"
+node web/make-models.mjs

@@ -8,6 +8,7 @@
 // Without --root it serves this repository's web/ (the pages) and dist/ (the package they use), and / leads to
 // /web/; the benchmark page (web/bench.html) also reads bench/ (its shapes, data and agreement check) and
 // onnxruntime-web's files from node_modules/onnxruntime-web/dist/.
+// /vendor/onnxruntime-web/ is node_modules/onnxruntime-web/dist/ too (the demo's "Your model" section compares with it).
 import { createReadStream, promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -45,8 +46,9 @@ const ISOLATION_HEADERS = {
  * @param {string} [options.index] where / redirects (e.g. '/web/'); a folder's index.html otherwise
  * @param {boolean} [options.isolation=true] send the cross-origin isolation headers
  * @param {number} [options.port=0] 0 picks a free port
+ * @param {Object<string, string>} [options.aliases] URL prefixes ('/vendor/x/') served from other folders
  */
-export function startServer({ root, only = null, index = null, isolation = true, port = 0 }) {
+export function startServer({ root, only = null, index = null, isolation = true, port = 0, aliases = {} }) {
   const rootDir = path.resolve(root);
   const server = http.createServer(async (request, response) => {
     const headers = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...(isolation ? ISOLATION_HEADERS : {}) };
@@ -62,11 +64,13 @@ export function startServer({ root, only = null, index = null, isolation = true,
       return send(400, 'bad request');
     }
     if (pathname === '/' && index) return send(302, `see ${index}`, { Location: index });
-    const file = path.join(rootDir, pathname);
-    const relative = path.relative(rootDir, file);
+    const alias = Object.keys(aliases).find((prefix) => pathname.startsWith(prefix));
+    const baseDir = alias ? path.resolve(aliases[alias]) : rootDir;
+    const file = path.join(baseDir, alias ? pathname.slice(alias.length) : pathname);
+    const relative = path.relative(baseDir, file);
     if (relative.startsWith('..') || path.isAbsolute(relative) || pathname.includes('\0')) return send(403, 'forbidden');
     const served = relative.split(path.sep).join('/');
-    if (only && !only.some((folder) => served === folder || served.startsWith(`${folder}/`))) return send(404, 'not found');
+    if (!alias && only && !only.some((folder) => served === folder || served.startsWith(`${folder}/`))) return send(404, 'not found');
     let target = file;
     try {
       let stat = await fs.stat(target);
@@ -100,11 +104,15 @@ export function startServer({ root, only = null, index = null, isolation = true,
   });
 }
 
-/** The demo page's server: this repository's web/ and dist/ (and what the benchmark page reads), / leading to /web/. */
+/**
+ * The demo page's server: this repository's web/ and dist/ (and what the benchmark page reads), / leading to /web/,
+ * and onnxruntime-web's files under /vendor/onnxruntime-web/.
+ */
 export function startDemoServer({ isolation = true, port = 0 } = {}) {
   const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
   const only = ['web', 'dist', 'bench', 'node_modules/onnxruntime-web/dist'];
-  return startServer({ root: repo, only, index: '/web/', isolation, port });
+  const aliases = { '/vendor/onnxruntime-web/': path.join(repo, 'node_modules', 'onnxruntime-web', 'dist') };
+  return startServer({ root: repo, only, index: '/web/', isolation, port, aliases });
 }
 
 function parseArgs(argv) {

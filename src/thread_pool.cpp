@@ -2,7 +2,7 @@
 
 namespace dcn {
 
-ThreadPool::ThreadPool(int threads) {
+ThreadPool::ThreadPool(int threads, int64_t spin_microseconds) : spin_microseconds_(spin_microseconds) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
@@ -23,15 +23,24 @@ void ThreadPool::run_items(int thread_index) {
 
 void ThreadPool::worker_loop(int thread_index) {
   uint64_t seen = 0;
+  uint64_t epoch = spin_epoch_.load(std::memory_order_acquire);
   for (;;) {
-    // Spin first: the next call usually follows soon.
-    spin_until([&] { return generation_.load(std::memory_order_acquire) != seen || stopping_.load(); });
+    // Spin first: the next call usually follows soon (unless stop_spinning() says otherwise).
+    spin_until([&] {
+      return generation_.load(std::memory_order_acquire) != seen || stopping_.load() ||
+             spin_epoch_.load(std::memory_order_acquire) != epoch;
+    });
     if (generation_.load(std::memory_order_acquire) == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
+      sleeping_workers_.fetch_add(1);
       work_ready_.wait(lock, [&] { return stopping_.load() || generation_.load() != seen; });
+      sleeping_workers_.fetch_sub(1);
     }
     if (stopping_.load()) return;
     seen = generation_.load(std::memory_order_acquire);
+    // Read before this worker reports its items done: a stop_spinning() after the parallel_for returns
+    // comes later, so the spin below sees it.
+    epoch = spin_epoch_.load(std::memory_order_acquire);
     run_items(thread_index);
     if (busy_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       // Under the mutex, so that a caller between its check and its wait cannot miss the notification.

@@ -8,6 +8,9 @@
 // call after 30 ms of idleness took 1.7x as long as one right after the previous call). So a worker that
 // has finished its items spins for up to kSpinMicroseconds watching for the next call before it blocks on
 // the condition variable; the caller likewise spins before it blocks waiting for the workers.
+// stop_spinning() cuts the wait for the next call short: a caller that knows its next call is far off, or
+// that other threads need the cores meanwhile (another library's thread pool running the layers between
+// ours), sends the workers to sleep as soon as the call is done.
 #pragma once
 
 #include <atomic>
@@ -24,8 +27,9 @@ namespace dcn {
 
 class ThreadPool {
  public:
-  // threads: total threads doing work, the calling thread included (at least 1).
-  explicit ThreadPool(int threads);
+  // threads: total threads doing work, the calling thread included (at least 1). spin_microseconds: how long
+  // a thread spins before it blocks (tests lengthen it to tell spinning from sleeping on a busy machine).
+  explicit ThreadPool(int threads, int64_t spin_microseconds = kSpinMicroseconds);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -38,14 +42,24 @@ class ThreadPool {
   // nothing, so it works when memory is exhausted.
   void parallel_for(int64_t count, FunctionRef<void(int64_t, int)> task);
 
+  // Workers spinning while they wait for the next parallel_for block at once instead. Call it after a
+  // parallel_for has returned; the next parallel_for wakes them as usual.
+  void stop_spinning() { spin_epoch_.fetch_add(1, std::memory_order_release); }
+
+  // Workers blocked on the condition variable right now (for tests).
+  int sleeping_workers() const { return sleeping_workers_.load(); }
+
+  static constexpr int64_t kSpinMicroseconds = 2000;
+
  private:
   void worker_loop(int thread_index);
   void run_items(int thread_index);
 
-  static constexpr int64_t kSpinMicroseconds = 2000;
-  // Spins until done() or kSpinMicroseconds have passed; true if done() became true.
+  // Spins until done() or spin_microseconds_ have passed; true if done() became true.
   template <typename Done>
-  static bool spin_until(Done done);
+  bool spin_until(Done done) const;
+
+  const int64_t spin_microseconds_;
 
   std::vector<std::thread> workers_;
   std::mutex call_mutex_;  // one parallel_for at a time
@@ -55,20 +69,22 @@ class ThreadPool {
   std::atomic<uint64_t> generation_{0};  // bumped (under mutex_) for each parallel_for; workers wait for it to change
   std::atomic<bool> stopping_{false};
   std::atomic<int> busy_workers_{0};     // workers still running the current call's items
+  std::atomic<uint64_t> spin_epoch_{0};  // bumped by stop_spinning(); a worker spins only while it is unchanged
+  std::atomic<int> sleeping_workers_{0};
   const FunctionRef<void(int64_t, int)>* task_ = nullptr;
   int64_t count_ = 0;
   std::atomic<int64_t> next_item_{0};
 };
 
 template <typename Done>
-bool ThreadPool::spin_until(Done done) {
+bool ThreadPool::spin_until(Done done) const {
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
     for (int i = 0; i < 256; ++i) {  // the clock costs more than an atomic load, notably in WebAssembly
       if (done()) return true;
     }
     const auto spent = std::chrono::steady_clock::now() - start;
-    if (std::chrono::duration_cast<std::chrono::microseconds>(spent).count() >= kSpinMicroseconds) return done();
+    if (std::chrono::duration_cast<std::chrono::microseconds>(spent).count() >= spin_microseconds_) return done();
   }
 }
 

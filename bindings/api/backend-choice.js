@@ -9,7 +9,7 @@ import { describe } from './tensors.js';
 import { WasmBackend } from '../wasm/backend.js';
 import { GpuFailure, WebGpuBackend } from '../webgpu/backend.js';
 
-const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild', 'relaxedSimd'];
+const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild', 'relaxedSimd', 'allowSpinning'];
 const INIT_TIMEOUT_MS = 30000;
 
 /**
@@ -70,12 +70,18 @@ function checkCreateOptions(options) {
   if (options.gpu !== undefined && options.gpu !== null && (typeof options.gpu !== 'object' || typeof options.gpu.requestAdapter !== 'function')) {
     throw new TypeError(`gpu must be a GPU object with requestAdapter() (navigator.gpu, or create([]) of the npm package 'webgpu'), got ${describe(options.gpu)}`);
   }
+  if (options.allowSpinning !== undefined && typeof options.allowSpinning !== 'boolean') {
+    throw new TypeError(`allowSpinning must be a boolean, got ${describe(options.allowSpinning)}`);
+  }
   // Checked whatever backend wins the choice: a wrong device must not pass unnoticed because threaded
   // WebAssembly was chosen this time.
   if (options.gpuDevice !== undefined && options.gpuDevice !== null && !isGpuDevice(options.gpuDevice)) {
     throw new TypeError(`gpuDevice must be a GPUDevice (from adapter.requestDevice()), got ${describe(options.gpuDevice)}`);
   }
-  return { backend, wasmBuild, relaxedSimd, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu };
+  return {
+    backend, wasmBuild, relaxedSimd, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu,
+    allowSpinning: options.allowSpinning !== false,
+  };
 }
 
 export async function createDeformConvOn(platform, options) {
@@ -103,7 +109,7 @@ async function chooseBackends(platform, o) {
   const threadsWanted = o.threads === undefined ? defaultThreads(platform) : o.threads;
   const threadedWasm = simd && threadsWanted > 1 && platform.threadsUsable() && o.wasmBuild !== 'simd';
   if (o.backend === 'wasm' || (o.backend === 'auto' && threadedWasm)) {
-    return { wasm: await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted, o.relaxedSimd), gpu: null, fallbackReason: null };
+    return { wasm: await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted, o.relaxedSimd, o.allowSpinning), gpu: null, fallbackReason: null };
   }
   let gpu = null, fallbackReason = null;
   try {
@@ -117,7 +123,7 @@ async function chooseBackends(platform, o) {
     fallbackReason = `WebGPU not used: ${e.message}`;
   }
   try {
-    const wasm = !gpu ? await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted, o.relaxedSimd)
+    const wasm = !gpu ? await loadWasm(platform, o.wasmBuild, o.threads, threadsWanted, o.relaxedSimd, o.allowSpinning)
       : await loadWasm(platform, simd ? 'simd' : 'validate', 1, 1, o.relaxedSimd);
     return { wasm, gpu, fallbackReason };
   } catch (e) {
@@ -155,7 +161,10 @@ function wasmFile(platform, build, relaxedSimd) {
   return relaxed ? `${build}-relaxed` : build;
 }
 
-async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted, relaxedSimd) {
+/**
+ * allowSpinning: false sends the worker threads to sleep at the end of each call (no spinning for the next).
+ */
+async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted, relaxedSimd, allowSpinning = true) {
   const build = chooseWasmBuild(platform, wasmBuild, threadsWanted);
   if (build === 'simd' && threadsAsked > 1 && wasmBuild === 'auto') {
     platform.warn(`deformconv-wasm: ${threadsAsked} threads were asked for, but this page is not cross-origin isolated ` +
@@ -167,7 +176,7 @@ async function loadWasm(platform, wasmBuild, threadsAsked, threadsWanted, relaxe
   const pool = build === 'threads' ? Math.max(1, threads - 1) : 0;
   const module = await loadInTime(platform, wasmFile(platform, build, relaxedSimd), pool);
   try {
-    return new WasmBackend(module, build, threads);
+    return new WasmBackend(module, build, threads, allowSpinning);
   } catch (e) {
     disposeModule(module);
     throw e;

@@ -21,11 +21,13 @@ export class WasmBackend {
    * @param module an instantiated Emscripten module (dist/wasm/deformconv-*.{cjs,mjs})
    * @param build 'threads' | 'simd', or 'validate' (the SIMD-free module: it validates, it runs nothing)
    * @param threads threads the engine runs (the caller's thread included)
+   * @param allowSpinning false: the worker threads sleep as soon as a call ends instead of spinning for the next
    */
-  constructor(module, build, threads) {
+  constructor(module, build, threads, allowSpinning = true) {
     this.module = module;
     this.build = build;
     this.engine = new module.Engine(threads);
+    if (!allowSpinning) this.engine.setAllowSpinning(false);
     this.threads = this.engine.threads();
     /** The core's validator in this module: every call of the instance is validated here. */
     this.validator = new CoreValidator(module, this.engine);

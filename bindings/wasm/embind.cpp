@@ -71,6 +71,11 @@ class Engine {
 
   int threads() const { return pool_.threads(); }
 
+  // false: the pool's workers sleep as soon as a call ends, instead of spinning for the next one
+  // (createDeformConv's allowSpinning: other threads, onnxruntime's, need the cores between our calls).
+  // A setting of the instance, like its thread count, not state of a call.
+  void set_allow_spinning(bool allow) { allow_spinning_ = allow; }
+
   // Validates a call's arguments (args: see request_from in embind_request.h) and answers with its output
   // shape and sizes, so the JS layer can allocate before running it, and the ValidatedCall to run it with.
   val validate(const val& args) { return full_answer(args, threads()); }
@@ -98,7 +103,9 @@ class Engine {
     t.bias = p.has_bias ? pointer<float>(pointers, "bias") : nullptr;
     t.output = mutable_pointer(pointers, "output");
     t.input_channels_last = input_channels_last;
-    return answer(dcn::deform_conv2d_forward(p, t, pool_));
+    const dcn::Status s = dcn::deform_conv2d_forward(p, t, pool_);
+    end_of_call();
+    return answer(s);
   }
 
   // Packs the weights of a validated forward call into packedWeights (packedWeightBytes of validate's
@@ -144,10 +151,16 @@ class Engine {
     t.grad_mask = separate_mask ? mutable_pointer(pointers, "gradMask") : nullptr;
     t.grad_weight = mutable_pointer(pointers, "gradWeight");
     t.grad_bias = p.has_bias ? mutable_pointer(pointers, "gradBias") : nullptr;
-    return answer(dcn::deform_conv2d_backward(p, t, pool_));
+    const dcn::Status s = dcn::deform_conv2d_backward(p, t, pool_);
+    end_of_call();
+    return answer(s);
   }
 
  private:
+  void end_of_call() {
+    if (!allow_spinning_) pool_.stop_spinning();
+  }
+
   static int clamp_threads(int threads) {
 #ifdef DCN_WASM_THREADS
     return threads < 1 ? 1 : threads;
@@ -157,6 +170,7 @@ class Engine {
 #endif
   }
   dcn::ThreadPool pool_;
+  bool allow_spinning_ = true;
 };
 
 bool has_threads() {
@@ -191,6 +205,7 @@ EMSCRIPTEN_BINDINGS(deformconv) {
   emscripten::class_<Engine>("Engine")
       .constructor<int>()
       .function("threads", &Engine::threads)
+      .function("setAllowSpinning", &Engine::set_allow_spinning)
       .function("validate", &Engine::validate)
       .function("checkMemory", &Engine::check_memory)
       .function("forward", &Engine::forward)

@@ -1,6 +1,7 @@
 // The npm package as web developers install it: `npm pack` ships the built WASM, JS, types, README and licence and
 // nothing else heavy; the tarball installs offline into a fresh project (tests/package/consumer/, copied to a
-// temporary folder), where require and import both work in Node, TypeScript examples type-check against the
+// temporary folder), where require and import both work in Node (deformconv-wasm and deformconv-wasm/onnx, the
+// latter with the consumer's onnxruntime-web), TypeScript examples type-check against the
 // shipped declarations, a page bundled by Vite 7 with its default settings runs the operation in Chromium (with
 // and without cross-origin isolation), so does a module Web Worker bundled by Vite, and the unbundled browser
 // build works inside a Web Worker.
@@ -12,6 +13,7 @@ const path = require('path');
 const { promisify } = require('util');
 const { goldenCases, expectClose, FORWARD_TOLERANCE } = require('../js/helpers');
 const { launchChromium } = require('../browser/chromium');
+const onnxModels = require('../../tools/onnx-models.cjs');
 const { startServeProcess } = require('../browser/serve-process');
 
 const run = promisify(execFile);
@@ -46,6 +48,10 @@ beforeAll(async () => {
   fs.cpSync(CONSUMER, app, { recursive: true });
   fs.writeFileSync(path.join(app, 'case.json'), caseFile());
   await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(tmp, pack.filename)], { cwd: app });
+  // deformconv-wasm/onnx takes the caller's onnxruntime-web (an optional peer dependency): this repository's copy,
+  // linked in as if the consumer had installed it, and a model for it to run.
+  fs.symlinkSync(path.join(ROOT, 'node_modules', 'onnxruntime-web'), path.join(app, 'node_modules', 'onnxruntime-web'), 'dir');
+  fs.writeFileSync(path.join(app, 'model.onnx'), onnxModels.chainModel({ channels: 8, width: 4, size: 6, seed: 5 }).bytes);
   browser = await launchChromium();
 });
 
@@ -56,7 +62,8 @@ afterAll(async () => {
 
 test('npm pack ships the built WASM, JS, types, README and licence, and nothing else heavy', () => {
   const files = pack.files.map((f) => f.path);
-  const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.cjs', 'dist/index.mjs', 'dist/browser.mjs', 'dist/index.d.ts', 'dist/index.d.mts'];
+  const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.cjs', 'dist/index.mjs', 'dist/browser.mjs', 'dist/index.d.ts', 'dist/index.d.mts',
+    'dist/onnx.cjs', 'dist/onnx.mjs', 'dist/onnx-browser.mjs', 'dist/onnx.d.ts', 'dist/onnx.d.mts'];
   for (const build of ['threads', 'simd', 'threads-relaxed', 'simd-relaxed']) {
     required.push(`dist/wasm/deformconv-${build}-node.cjs`, `dist/wasm/deformconv-${build}-node.wasm`,
       `dist/wasm/deformconv-${build}-web.mjs`, `dist/wasm/deformconv-${build}-web.wasm`);
@@ -87,6 +94,28 @@ test('import works in Node, from the installed copy, with the same named exports
   expect(result.resolved).toBe(`file://${path.join(app, 'node_modules', 'deformconv-wasm', 'dist', 'index.mjs')}`);
   expect(result.named).toBe(true);
   expectCaseResult(result, 'import');
+});
+
+/** deformconv-wasm/onnx's run of model.onnx against onnxruntime-web's own. */
+function expectOnnxResult(result, label) {
+  expect(result.partition).toEqual(['onnxruntime', 'deformconv-wasm', 'onnxruntime', 'deformconv-wasm', 'onnxruntime']);
+  expect(Object.keys(result.ours)).toEqual(Object.keys(result.theirs));
+  for (const name of Object.keys(result.theirs)) expectClose(result.ours[name], result.theirs[name], 1e-4, `${label}: ${name}`);
+}
+
+test("require('deformconv-wasm/onnx') works in Node with the consumer's onnxruntime-web", async () => {
+  const { stdout } = await run(process.execPath, ['onnx-check.cjs'], { cwd: app, timeout: 120000 });
+  const result = JSON.parse(stdout);
+  expect(result.resolved).toBe(path.join(app, 'node_modules', 'deformconv-wasm', 'dist', 'onnx.cjs'));
+  expectOnnxResult(result, 'require');
+});
+
+test("import from 'deformconv-wasm/onnx' works in Node, named and default", async () => {
+  const { stdout } = await run(process.execPath, ['onnx-check.mjs'], { cwd: app, timeout: 120000 });
+  const result = JSON.parse(stdout);
+  expect(result.resolved).toBe(`file://${path.join(app, 'node_modules', 'deformconv-wasm', 'dist', 'onnx.mjs')}`);
+  expect(result.defaultHasApi).toBe(true);
+  expectOnnxResult(result, 'import');
 });
 
 test('TypeScript examples type-check against the shipped declarations (nodenext and bundler resolution)', async () => {
