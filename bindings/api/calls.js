@@ -5,10 +5,20 @@
 // torchvision.ops.deform_conv2d(input, offset, weight, bias, stride, padding, dilation, mask)
 // mindspore.ops.deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias, dilations, groups,
 //                                 deformable_groups, modulated)
-import { checkElementCount, checkOptions, copyOfTensor, dataFormatArg, describe, intArg, intList, tensorArg } from './tensors.js';
+import { checkElementCount, checkOptions, copyOfTensor, dataFormatArg, describe, intArg, intList, isGpuTensor, outputArg, tensorArg } from './tensors.js';
 
-const TORCHVISION_OPTIONS = ['bias', 'mask', 'stride', 'padding', 'dilation', 'dataFormat'];
-const MINDSPORE_OPTIONS = ['bias', 'dilations', 'groups', 'deformableGroups', 'modulated', 'dataFormat'];
+// `output` ('cpu' | 'gpu-buffer': where the result is left) belongs to the forward calls only.
+const TORCHVISION_OPTIONS = ['bias', 'mask', 'stride', 'padding', 'dilation', 'dataFormat', 'output'];
+const MINDSPORE_OPTIONS = ['bias', 'dilations', 'groups', 'deformableGroups', 'modulated', 'dataFormat', 'output'];
+const withoutOutput = (names) => names.filter((name) => name !== 'output');
+
+/** The call's options, checked for unknown names; a backward call has no `output` (gradients come back in CPU memory). */
+function callOptions(options, allowed, backward) {
+  if (backward && options && typeof options === 'object' && !Array.isArray(options) && Object.keys(options).includes('output')) {
+    throw new TypeError("options.output is an option of the forward calls: gradients come back in CPU memory ({ data, shape })");
+  }
+  return checkOptions(options, 'options', backward ? withoutOutput(allowed) : allowed);
+}
 // What each tensor is called in the caller's convention, for messages.
 const TORCHVISION_NAMES = { input: 'input', offset: 'offset', weight: 'weight', mask: 'mask', bias: 'bias', gradOutput: 'gradOutput' };
 const MINDSPORE_NAMES = { ...TORCHVISION_NAMES, input: 'x', offset: 'offsets' };
@@ -25,7 +35,7 @@ function torchvisionParams(o) {
 
 /** deformConv2d(input, offset, weight, options) */
 export function torchvisionCall(input, offset, weight, options, { backward = false, gradOutput } = {}) {
-  const o = checkOptions(options, 'options', TORCHVISION_OPTIONS);
+  const o = callOptions(options, TORCHVISION_OPTIONS, backward);
   const tensors = {
     input: tensorArg(input, 'input'),
     offset: tensorArg(offset, 'offset'),
@@ -48,7 +58,7 @@ export function torchvisionCall(input, offset, weight, options, { backward = fal
     dilation,
     gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
   };
-  return { convention: 'torchvision', args, tensors, names: TORCHVISION_NAMES };
+  return { convention: 'torchvision', args, tensors, names: TORCHVISION_NAMES, output: outputArg(o.output) };
 }
 
 /** deformableConv2d's parameters from its arguments and options, checked (in the core's argument names). */
@@ -72,7 +82,7 @@ function mindsporeParams(kernelSize, strides, padding, o) {
 
 /** deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) */
 export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options, { backward = false, gradOutput } = {}) {
-  const o = checkOptions(options, 'options', MINDSPORE_OPTIONS);
+  const o = callOptions(options, MINDSPORE_OPTIONS, backward);
   const tensors = {
     input: tensorArg(x, 'x'),
     weight: tensorArg(weight, 'weight'),
@@ -91,7 +101,7 @@ export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, 
     ...mindsporeParams(kernelSize, strides, padding, o),
     gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
   };
-  return { convention: 'mindspore', args, tensors, names: MINDSPORE_NAMES };
+  return { convention: 'mindspore', args, tensors, names: MINDSPORE_NAMES, output: outputArg(o.output) };
 }
 
 // ---------------------------------------------------------------- prepared layers
@@ -99,13 +109,22 @@ export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, 
 // and copied once; each of its forward calls adds the per-image tensors and goes through the calls above, so
 // that it is validated, and rejected, exactly as the one-shot call.
 
-const TORCHVISION_LAYER_OPTIONS = TORCHVISION_OPTIONS.filter((name) => name !== 'mask');
-const MINDSPORE_LAYER_OPTIONS = MINDSPORE_OPTIONS;
+const TORCHVISION_LAYER_OPTIONS = withoutOutput(TORCHVISION_OPTIONS).filter((name) => name !== 'mask');
+const MINDSPORE_LAYER_OPTIONS = withoutOutput(MINDSPORE_OPTIONS);
 
-/** The layer's own tensors, copied now (later changes to the caller's arrays do not reach the layer). */
+/**
+ * The layer's own tensors, copied now (later changes to the caller's arrays do not reach the layer). They come
+ * from CPU memory: the layer keeps its copy where its backend computes.
+ */
 function layerTensors(weight, bias) {
   const w = tensorArg(weight, 'weight');
   const b = tensorArg(bias, 'bias', { optional: true });
+  for (const [t, name] of [[w, 'weight'], [b, 'bias']]) {
+    if (isGpuTensor(t)) {
+      throw new TypeError(`${name} of a prepared layer must be in CPU memory ({ data: Float32Array, shape }), since the layer ` +
+        'keeps a copy of its own; GPU-resident tensors ({ gpuBuffer, shape }) are taken by its forward calls');
+    }
+  }
   checkElementCount(w, 'weight');
   if (b) checkElementCount(b, 'bias');
   const purpose = 'for the prepared layer';
@@ -121,8 +140,8 @@ export function torchvisionLayer(weight, options) {
   const { weight: w, bias } = layerTensors(weight, o.bias);
   const layerOptions = { bias, ...torchvisionParams(o) };
   return (input, offset, forwardOptions) => {
-    const f = checkOptions(forwardOptions, 'options', ['mask']);
-    return torchvisionCall(input, offset, w, { ...layerOptions, mask: f.mask });
+    const f = checkOptions(forwardOptions, 'options', ['mask', 'output']);
+    return torchvisionCall(input, offset, w, { ...layerOptions, mask: f.mask, output: f.output });
   };
 }
 
@@ -138,10 +157,14 @@ export function mindsporeLayer(weight, kernelSize, strides, padding, options) {
   const layerOptions = {
     bias, dilations: p.dilation, groups: p.groups, deformableGroups: p.offsetGroups, modulated: p.modulated, dataFormat: p.dataFormat,
   };
-  return (x, offsets, ...rest) => {
-    if (rest.length && rest[0] !== undefined) {
-      throw new TypeError('forward(x, offsets) of a prepared deformableConv2d layer takes two arguments; the mask is part of offsets');
+  return (x, offsets, forwardOptions, ...rest) => {
+    const isOptions = forwardOptions === undefined || forwardOptions === null ||
+      (typeof forwardOptions === 'object' && !Array.isArray(forwardOptions) && !('data' in forwardOptions) && !('gpuBuffer' in forwardOptions));
+    if (rest.some((r) => r !== undefined) || !isOptions || (forwardOptions && 'mask' in forwardOptions)) {
+      throw new TypeError('forward(x, offsets, { output }) of a prepared deformableConv2d layer takes x and offsets (and options); ' +
+        'the mask is part of offsets');
     }
-    return mindsporeCall(x, w, offsets, p.kernelSize, p.stride, p.padding, layerOptions);
+    const f = checkOptions(forwardOptions, 'options', ['output']);
+    return mindsporeCall(x, w, offsets, p.kernelSize, p.stride, p.padding, { ...layerOptions, output: f.output });
   };
 }

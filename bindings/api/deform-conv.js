@@ -4,7 +4,7 @@
 // GPU sends the same request to WebAssembly.
 import { mindsporeCall, mindsporeLayer, torchvisionCall, torchvisionLayer } from './calls.js';
 import { DeformConvLayer } from './prepared-layer.js';
-import { makeRequest, releaseRequest, withCopiedTensors } from './request.js';
+import { gpuResidentParts, makeRequest, releaseRequest, withCopiedTensors } from './request.js';
 import { GpuFailure } from '../webgpu/backend.js';
 
 // package.json's version, put in by the bundler (scripts/bundle-options.cjs).
@@ -22,6 +22,8 @@ export class DeformConv {
     this._gpu = gpu;
     this._mode = mode;
     this._fallbackReason = fallbackReason;
+    // Why the WebGPU backend was given up during a call ('auto'), or null: GPU-resident tensors have no fallback.
+    this._gpuRetired = null;
     /** 'wasm' | 'webgpu': the backend that runs the calls. */
     this.backend = gpu ? 'webgpu' : 'wasm';
   }
@@ -52,7 +54,21 @@ export class DeformConv {
    */
   _request(op, call) {
     const wasm = this._live();
+    const resident = gpuResidentParts(call);
+    if (resident && !this._gpu) throw this._gpuNeeded(resident);
     return makeRequest(op, call, wasm.validator, this._gpu ? null : wasm);
+  }
+
+  /** The error for a call with GPU-resident tensors or output: 'gpu-buffer' on an instance without WebGPU. */
+  _gpuNeeded({ tensors, output }) {
+    const what = tensors.length
+      ? `${tensors.join(', ')} ${tensors.length > 1 ? 'are GPU-resident tensors' : 'is a GPU-resident tensor'} ({ gpuBuffer, shape })`
+      : "output: 'gpu-buffer' asks for the result in a GPU buffer";
+    if (this._gpuRetired) {
+      return new Error(`${what}, which only the WebGPU backend can take, and this instance gave WebGPU up: ${this._gpuRetired}`);
+    }
+    return new TypeError(`${what}, which only the WebGPU backend can take; this instance runs on WebAssembly ` +
+      "(createDeformConv({ backend: 'webgpu' }), with gpuDevice: the device that holds the buffers)");
   }
 
   /**
@@ -89,6 +105,14 @@ export class DeformConv {
       this._gpu.dispose();
       this._gpu = null;
       this.backend = 'wasm';
+      this._gpuRetired = failure.message;
+      this._fallbackReason = `WebGPU failed, later calls run on WebAssembly: ${failure.message}`;
+    }
+    // A call whose tensors or result live on the GPU cannot move to WebAssembly without reading them back, which
+    // is what the caller chose GPU buffers to avoid: it fails, and says so.
+    if (gpuResidentParts(request)) {
+      throw new Error(`WebGPU backend failed: ${failure.message} (a call with GPU-resident tensors or output: 'gpu-buffer' ` +
+        'does not fall back to WebAssembly)');
     }
     try {
       wasm.checkMemory(request.validated);
