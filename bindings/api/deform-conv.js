@@ -28,6 +28,14 @@ export class DeformConv {
     this.backend = gpu ? 'webgpu' : 'wasm';
   }
 
+  /**
+   * The GPUDevice the WebGPU backend runs on (the caller's gpuDevice, or the one the instance made), or null on
+   * WebAssembly: GPU-resident tensors ({ gpuBuffer, shape }) must be buffers of this device.
+   */
+  get gpuDevice() {
+    return this._gpu ? this._gpu.device : null;
+  }
+
   _live() {
     if (!this._wasm) throw new Error('this DeformConv instance was disposed; create a new one with createDeformConv()');
     return this._wasm;
