@@ -5,19 +5,24 @@
 //   2. channels-last input: an NCHW input that is not already channels-last in memory is copied to NHWC
 //      (native callers; the JS layer writes the input channels-last while copying it in, so a WebAssembly
 //      call never holds a second copy of the input). A row of zeros serves every corner outside the image;
-//   3. split the output pixels of every image into tiles of at most kMaxTilePixels, as many per image as
-//      keeps every thread busy at batch 1, and hand them to the thread pool; per tile:
-//      a. sampling plan: four corner pointers and four weights per (offset group, tap, pixel);
-//      b. GEMM path, for every weight group and every K block (a run of about kBlockDepth reduction indices
-//         kk = tap * C_in/groups + c'):
+//   3. split the output pixels of every image into tiles of at most kMaxTilePixels and, when that gives too
+//      few work items to keep every thread busy to the end (a small image, a batch of one), the output
+//      channels of each tile into slices (whole weight groups, or parts of one group's panels), then make
+//      the tiles smaller if need be; hand the (tile, slice) items to the thread pool; per item:
+//      a. sampling plan: four corner pointers and four weights per (offset group, tap, pixel), for the
+//         offset groups of the slice's input channels;
+//      b. GEMM path, for every weight group of the slice and every K block (a run of about kBlockDepth
+//         reduction indices kk = tap * C_in/groups + c'):
 //           gather: the block's columns col[pixel][kk] = bilinear samples, each plan entry applied to a run
 //                   of channels of its offset group with the vector gather kernel, MR pixels at a time,
 //                   then interleaved into the GEMM's packed layout (A(r, kk) at kk * MR + r);
-//           GEMM:   for every panel of NR output channels (its K-block slice stays in L1) and every MR-row
-//                   tile of pixels: the micro-kernel, from the bias in the first block, adding to the stored
-//                   partial sums in the others;
+//           GEMM:   for every panel of NR output channels of the slice (its K-block part stays in L1) and
+//                   every MR-row tile of pixels: the micro-kernel, from the bias in the first block, adding
+//                   to the stored partial sums in the others;
 //         depthwise path (C_in/groups == C_out/groups == 1): the fused kernel per pixel and channel run;
 //      c. store: NHWC output is written in place; NCHW output is transposed from the tile.
+// Every output value is summed in the same order however the work is cut, so the results do not depend on
+// the number of threads.
 // Temporary memory is bounded by threads x (plan + one K block of columns + one output tile), plus the
 // packed weights and (native NCHW input only) the NHWC copy: never an im2col buffer of the whole image.
 #include "deform_conv_forward.h"
@@ -51,9 +56,15 @@ constexpr int64_t kMaxTilePixels = 128;
 // while every row tile of the pixel tile uses them (512 ran 2-5% faster than 256 in WebAssembly: fewer
 // passes over the partial sums).
 constexpr int64_t kBlockDepth = 512;
-// With few tiles the count is rounded up to a multiple of the thread count, so that no thread idles at the
-// end; beyond this many tiles per thread the dynamic schedule evens the load out by itself.
+// Work items per thread from which the dynamic schedule evens the load out by itself: a thread that starts
+// late or runs slower (another process, the garbage collector of a JS engine) then costs the others at most
+// a small item at the end. With fewer items, tiles are sliced by output channels, and the item count is
+// rounded up to a multiple of the thread count.
 constexpr int64_t kBalancedTilesPerThread = 8;
+// Output channels a slice keeps at least. A slice builds its tile's sampling plan again and, when it holds
+// part of a weight group, gathers that group's columns again; against the GEMM of 128 output channels that
+// is a few percent (512-channel layers: about 1% per slice).
+constexpr int64_t kMinSliceChannels = 128;
 
 constexpr int64_t kMR = static_cast<int64_t>(kGemmMR);
 constexpr int64_t kNR = static_cast<int64_t>(kGemmNR);
@@ -120,9 +131,59 @@ void write_k_blocks(const ConvParams& p, KBlock* blocks, Segment* segments, Work
 
 int64_t round64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
 
+// How the output channels of a tile are cut into work items: slices of groups_per_slice whole weight
+// groups, or (groups_per_slice == 1) each group's panels in slices_per_group even parts.
+struct Slicing {
+  int64_t groups_per_slice = 1;
+  int64_t slices_per_group = 1;
+  int64_t slices(const ConvParams& p) const { return p.groups / groups_per_slice * slices_per_group; }
+};
+
+// The slicing with the fewest slices of at least `wanted` (the most there are, if none has that many) whose
+// slices keep kMinSliceChannels output channels each; one slice of every channel when none does.
+Slicing choose_slicing(const ConvParams& p, int64_t wanted) {
+  Slicing best;  // one slice: every weight group
+  best.groups_per_slice = p.groups;
+  const int64_t cg_out = p.out_channels_per_group();
+  if (is_depthwise(p) || wanted <= 1) return best;
+  // Whole groups: groups_per_slice divides the group count.
+  for (int64_t per_slice = p.groups; per_slice >= 1; --per_slice) {
+    if (p.groups % per_slice != 0 || per_slice * cg_out < kMinSliceChannels) continue;
+    best.groups_per_slice = per_slice;
+    if (p.groups / per_slice >= wanted) return best;
+  }
+  // Parts of every group.
+  const int64_t panels = panels_per_group(p, kGemmNR);
+  for (int64_t parts = 2; parts <= panels && cg_out / parts >= kMinSliceChannels; ++parts) {
+    best.groups_per_slice = 1;
+    best.slices_per_group = parts;
+    if (p.groups * parts >= wanted) break;
+  }
+  return best;
+}
+
+// One work item's output channels: global panels [first_panel, end_panel) of the (group, panel) order of the
+// packed weights, within weight groups [first_group, end_group).
+struct SliceRange {
+  int64_t first_group, end_group, first_panel, end_panel;
+};
+
+SliceRange slice_range(const ConvParams& p, const Slicing& slicing, int64_t slice) {
+  const int64_t panels = panels_per_group(p, kGemmNR);
+  if (slicing.slices_per_group == 1) {
+    const int64_t g0 = slice * slicing.groups_per_slice, g1 = g0 + slicing.groups_per_slice;
+    return {g0, g1, g0 * panels, g1 * panels};
+  }
+  const int64_t g = slice / slicing.slices_per_group, part = slice % slicing.slices_per_group;
+  return {g, g + 1, g * panels + part * panels / slicing.slices_per_group,
+          g * panels + (part + 1) * panels / slicing.slices_per_group};
+}
+
 struct Tiling {
   int64_t tile_pixels;        // output pixels per tile (a multiple of MR unless it is the whole image)
   int64_t tiles_per_image;
+  Slicing slicing;            // output-channel slices per tile (GEMM path)
+  int64_t slices;
   int64_t plan_bytes;         // per thread
   int64_t column_floats;      // per thread: (tile + MR) x block depth (GEMM path only)
   int64_t out_tile_floats;    // per thread (NCHW output only)
@@ -136,8 +197,11 @@ struct Tiling {
 bool choose_tiling(const ConvParams& p, int threads, bool input_channels_last, Tiling* t) {
   const int64_t pixels = p.out_pixels();
   int64_t tiles = std::max<int64_t>(1, (pixels + kMaxTilePixels - 1) / kMaxTilePixels);
-  if (threads > 1 && p.batch * tiles < kBalancedTilesPerThread * threads) {
-    while ((p.batch * tiles) % threads != 0 && tiles < pixels) ++tiles;
+  const int64_t wanted_items = kBalancedTilesPerThread * threads;
+  t->slicing = choose_slicing(p, threads > 1 ? (wanted_items + p.batch * tiles - 1) / (p.batch * tiles) : 1);
+  t->slices = t->slicing.slices(p);
+  if (threads > 1 && p.batch * tiles * t->slices < wanted_items) {
+    while ((p.batch * tiles * t->slices) % threads != 0 && tiles < pixels) ++tiles;
   }
   int64_t tile = (pixels + tiles - 1) / tiles;
   if (tile < pixels) tile = std::min(pixels, (tile + kMR - 1) / kMR * kMR);
@@ -171,9 +235,11 @@ bool choose_tiling(const ConvParams& p, int threads, bool input_channels_last, T
   return t->thread_bytes >= 0 && t->input_copy_floats >= 0 && t->packed_floats >= 0;
 }
 
-// Step b of the GEMM path for one tile: out (count rows, row stride C_out) = bias + columns x weights.
+// Step b of the GEMM path for one tile and slice: out (count rows, row stride C_out) = bias + columns x
+// weights, for the output channels of the slice. blocks: the K blocks of the slice's weight groups.
 void gemm_tile(const ConvParams& p, const KBlock* blocks, int64_t block_count, const Segment* segments,
-               const BilinearSample* plan, int64_t count, const float* packed, float* col, float* out) {
+               const SliceRange& slice, const BilinearSample* plan, int64_t count, const float* packed, float* col,
+               float* out) {
   const int64_t taps = p.taps(), cg_out = p.out_channels_per_group(), Cout = p.out_channels;
   const int64_t panels = panels_per_group(p, kGemmNR), panel_floats = packed_panel_floats(p, kGemmNR);
   for (const KBlock* block_ptr = blocks; block_ptr != blocks + block_count; ++block_ptr) {
@@ -197,9 +263,11 @@ void gemm_tile(const ConvParams& p, const KBlock* blocks, int64_t block_count, c
       kernels::f32_interleave_rows<Arch, kGemmMR>(static_cast<size_t>(mr), static_cast<size_t>(depth), rows,
                                                      static_cast<size_t>(depth), col + row * depth);
     }
-    // Multiply it into the output tile, panel by panel.
+    // Multiply it into the output tile, panel by panel (the slice's panels of this group).
     const bool first = block.k0 == 0;
-    for (int64_t panel = 0; panel < panels; ++panel) {
+    const int64_t first_panel = std::max(slice.first_panel - block.group * panels, int64_t{0});
+    const int64_t end_panel = std::min(slice.end_panel - block.group * panels, panels);
+    for (int64_t panel = first_panel; panel < end_panel; ++panel) {
       const float* weights = packed + (block.group * panels + panel) * panel_floats;  // bias, then K rows
       const float* b = weights + kNR + block.k0 * kNR;
       const int64_t co = block.group * cg_out + panel * kNR;
@@ -322,13 +390,7 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
   if (!input_channels_last) {
     float* nhwc = input_copy.as<float>();
     zero_row = nhwc + p.input_elements;
-    constexpr int64_t kChannelBlock = 32;
-    const int64_t blocks = (C + kChannelBlock - 1) / kChannelBlock;
-    pool.parallel_for(N * blocks, [&](int64_t item, int) {
-      const int64_t n = item / blocks, c0 = (item % blocks) * kChannelBlock;
-      const int64_t channels = std::min(kChannelBlock, C - c0);
-      transpose_plane(x.input + (n * C + c0) * HW, HW, channels, HW, nhwc + n * HW * C + c0, C);
-    });
+    for (int64_t n = 0; n < N; ++n) transpose_plane_parallel(x.input + n * C * HW, HW, C, HW, nhwc + n * HW * C, C, pool);
     image_base = nhwc;
   }
   std::memset(zero_row, 0, sizeof(float) * C);
@@ -348,9 +410,15 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
   const int64_t Cout = p.out_channels, pixels = p.out_pixels();
   const bool nhwc_out = p.data_format == DataFormat::kNHWC;
 
-  pool.parallel_for(N * t.tiles_per_image, [&](int64_t item, int thread) {
-    const int64_t n = item / t.tiles_per_image;
-    const int64_t first = (item % t.tiles_per_image) * t.tile_pixels;
+  const int64_t blocks_per_group = depthwise ? 0 : block_count(p);
+  const int64_t cg_in = p.in_channels_per_group(), cg_out = p.out_channels_per_group();
+  const int64_t per_offset_group = p.channels_per_offset_group();
+  // Items (image, tile, slice), the slices of a tile next to each other: threads taking them at the same
+  // time read the same part of the image and the offsets.
+  pool.parallel_for(N * t.tiles_per_image * t.slices, [&](int64_t item, int thread) {
+    const int64_t slice_index = item % t.slices, tile = item / t.slices;
+    const int64_t n = tile / t.tiles_per_image;
+    const int64_t first = (tile % t.tiles_per_image) * t.tile_pixels;
     const int64_t count = std::min(t.tile_pixels, pixels - first);
     char* mine = workspace.as<char>() + static_cast<uint64_t>(thread) * t.thread_bytes;
     auto* plan = reinterpret_cast<BilinearSample*>(mine);
@@ -358,16 +426,30 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
     float* out_tile = reinterpret_cast<float*>(mine + round64(t.plan_bytes) + round64(4 * t.column_floats));
     float* out = nhwc_out ? x.output + (n * pixels + first) * Cout : out_tile;
 
+    // The slice's weight groups, their input channels' offset groups and their output channels.
+    const SliceRange slice = depthwise ? SliceRange{0, p.groups, 0, 0} : slice_range(p, t.slicing, slice_index);
+    const int64_t first_offset_group = slice.first_group * cg_in / per_offset_group;
+    const int64_t end_offset_group = (slice.end_group * cg_in - 1) / per_offset_group + 1;
     // a. Plan.
-    build_sampling_plan(p, offsets, n, first, count, image_base + n * HW * C, zero_row, plan);
+    build_sampling_plan(p, offsets, n, first, count, first_offset_group, end_offset_group, image_base + n * HW * C,
+                        zero_row, plan);
     // b. Columns and GEMM, or the depthwise kernel.
+    int64_t first_channel = 0, end_channel = Cout;
     if (depthwise) {
       depthwise_tile(p, runs, written.runs, plan, count, packed_weights, out);
     } else {
-      gemm_tile(p, blocks, written.blocks, segments, plan, count, packed_weights, col, out);
+      gemm_tile(p, blocks + slice.first_group * blocks_per_group, (slice.end_group - slice.first_group) * blocks_per_group,
+                segments, slice, plan, count, packed_weights, col, out);
+      const int64_t panels = panels_per_group(p, kGemmNR);
+      first_channel = slice.first_group * cg_out + (slice.first_panel - slice.first_group * panels) * kNR;
+      const int64_t last_group = slice.end_group - 1;
+      end_channel = std::min(last_group * cg_out + (slice.end_panel - last_group * panels) * kNR, slice.end_group * cg_out);
     }
-    // c. Store (NCHW): output[n][co][first + q] = out_tile[q][co].
-    if (!nhwc_out) transpose_plane(out_tile, Cout, count, Cout, x.output + n * Cout * pixels + first, pixels);
+    // c. Store (NCHW): output[n][co][first + q] = out_tile[q][co] for the slice's channels.
+    if (!nhwc_out) {
+      transpose_plane(out_tile + first_channel, Cout, count, end_channel - first_channel,
+                      x.output + (n * Cout + first_channel) * pixels + first, pixels);
+    }
   });
   return Status::Ok();
 }

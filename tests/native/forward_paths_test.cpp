@@ -1,8 +1,9 @@
 // The forward pass's code paths on random shapes the golden cases are too small to reach, against the
 // double-precision reference: several K blocks (segments cut at tap and offset-group boundaries), partial
-// weight panels, many tiles and a ragged last tile, the depthwise kernel, and the three input layouts (NCHW,
-// NCHW stored channels-last, NHWC), each at one, two and three threads, with the weights packed by the pass or
-// beforehand (pack_forward_weights).
+// weight panels, many tiles and a ragged last tile, tiles cut into output-channel slices (whole weight groups
+// or parts of one group's panels, when there are too few tiles for the threads), the depthwise kernel, and the
+// three input layouts (NCHW, NCHW stored channels-last, NHWC), each at one, two and three threads (the same
+// bits at every thread count), with the weights packed by the pass or beforehand (pack_forward_weights).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -62,6 +63,7 @@ TEST_P(ForwardPaths, MatchesTheReference) {
   const std::vector<int64_t> out_shape = {s.N, s.Cout, Ho, Wo};
 
   for (Layout layout : {Layout::kNCHW, Layout::kNCHWStoredChannelsLast, Layout::kNHWC}) {
+    std::vector<float> one_thread;  // the output of the first thread count
     for (int threads : {1, 2, 3}) {
       SCOPED_TRACE(::testing::Message() << "layout " << static_cast<int>(layout) << " threads " << threads);
       ConvRequest rl = r;
@@ -98,6 +100,9 @@ TEST_P(ForwardPaths, MatchesTheReference) {
       tp.output = out_prepacked.data();
       ASSERT_TRUE(deform_conv2d_forward(pl, tp, pool).ok());
       EXPECT_EQ(0, std::memcmp(out.data(), out_prepacked.data(), 4 * out.size()));
+      // However the work is cut (tiles, slices), every output is summed in the same order.
+      if (one_thread.empty()) one_thread = out;
+      EXPECT_EQ(0, std::memcmp(out.data(), one_thread.data(), 4 * out.size()));
       if (layout == Layout::kNHWC) out = to_nchw(out, out_shape);
       EXPECT_TRUE(all_close(out, expected, kForwardTolerance));
       EXPECT_GT(forward_workspace_bytes(pl, threads, t.input_channels_last), 0);
@@ -119,6 +124,14 @@ const Shape kShapes[] = {
     // Depthwise: the fused kernel, channel runs cut by offset groups; stride and dilation 2.
     {"depthwise", 1, 12, 15, 14, 12, 3, 3, 2, 2, 2, 12, 3, false, true},
     {"depthwise_wide", 2, 37, 9, 9, 37, 3, 3, 1, 1, 1, 37, 1, true, false},
+    // One tile and 392 output channels: at two and three threads, slices of one group's panels (3 uneven
+    // parts, the last panel partial for NR = 16 and 32).
+    {"slices_within_a_group", 1, 24, 6, 7, 392, 3, 3, 1, 1, 1, 1, 2, true, true},
+    // Four weight groups of 72 output channels in slices of two groups, each slice reading the input channels
+    // of one offset group (its sampling plan holds that group only).
+    {"slices_of_weight_groups", 1, 32, 5, 9, 288, 3, 3, 1, 1, 1, 4, 2, true, true},
+    // Batch 2 of one tile each, two groups of 256 output channels: slices of half a group.
+    {"slices_of_half_groups", 2, 16, 4, 5, 512, 3, 3, 1, 1, 1, 2, 1, true, false},
 };
 
 std::string shape_name(const ::testing::TestParamInfo<Shape>& info) { return info.param.name; }
