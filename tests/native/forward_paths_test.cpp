@@ -124,14 +124,14 @@ const Shape kShapes[] = {
     // Depthwise: the fused kernel, channel runs cut by offset groups; stride and dilation 2.
     {"depthwise", 1, 12, 15, 14, 12, 3, 3, 2, 2, 2, 12, 3, false, true},
     {"depthwise_wide", 2, 37, 9, 9, 37, 3, 3, 1, 1, 1, 37, 1, true, false},
-    // One tile and 392 output channels: at two and three threads, slices of one group's panels (3 uneven
+    // One tile and 776 output channels: at two and three threads, slices of one group's panels (3 uneven
     // parts, the last panel partial for NR = 16 and 32).
-    {"slices_within_a_group", 1, 24, 6, 7, 392, 3, 3, 1, 1, 1, 1, 2, true, true},
+    {"slices_within_a_group", 1, 24, 6, 7, 776, 3, 3, 1, 1, 1, 1, 2, true, true},
     // Four weight groups of 72 output channels in slices of two groups, each slice reading the input channels
     // of one offset group (its sampling plan holds that group only).
     {"slices_of_weight_groups", 1, 32, 5, 9, 288, 3, 3, 1, 1, 1, 4, 2, true, true},
-    // Batch 2 of one tile each, two groups of 256 output channels: slices of half a group.
-    {"slices_of_half_groups", 2, 16, 4, 5, 512, 3, 3, 1, 1, 1, 2, 1, true, false},
+    // Batch 2 of one tile each, two groups of 512 output channels: slices of half a group.
+    {"slices_of_half_groups", 2, 16, 4, 5, 1024, 3, 3, 1, 1, 1, 2, 1, true, false},
 };
 
 std::string shape_name(const ::testing::TestParamInfo<Shape>& info) { return info.param.name; }
