@@ -11,8 +11,9 @@
 //      the tiles smaller if need be; hand the (tile, slice) items to the thread pool; per item:
 //      a. sampling plan: four corner pointers and four weights per (offset group, tap, pixel), for the
 //         offset groups of the slice's input channels;
-//      b. GEMM path, for every weight group of the slice and every K block (a run of about kBlockDepth
-//         reduction indices kk = tap * C_in/groups + c'):
+//      b. GEMM path, for every weight group of the slice (the GEMM's groups: narrow layer groups merged into
+//         groups with block-diagonal weights, weight_packing.h) and every K block (a run of about
+//         kBlockDepth reduction indices kk = tap * C_in/groups + c'):
 //           gather: the block's columns col[pixel][kk] = bilinear samples, each plan entry applied to a run
 //                   of channels of its offset group with the vector gather kernel, MR pixels at a time,
 //                   then interleaved into the GEMM's packed layout (A(r, kk) at kk * MR + r);
@@ -201,8 +202,10 @@ bool choose_tiling(const ConvParams& p, int threads, bool input_channels_last, T
   const int64_t pixels = p.out_pixels();
   int64_t tiles = std::max<int64_t>(1, (pixels + kMaxTilePixels - 1) / kMaxTilePixels);
   const int64_t wanted_items = kBalancedTilesPerThread * threads;
-  t->slicing = choose_slicing(p, threads > 1 ? (wanted_items + p.batch * tiles - 1) / (p.batch * tiles) : 1);
-  t->slices = t->slicing.slices(p);
+  // The GEMM's weight groups: the layer's, narrow ones merged (weight_packing.h); equal to p when none is.
+  const ConvParams g = gemm_params(p, kGemmNR);
+  t->slicing = choose_slicing(g, threads > 1 ? (wanted_items + p.batch * tiles - 1) / (p.batch * tiles) : 1);
+  t->slices = t->slicing.slices(g);
   if (threads > 1 && p.batch * tiles * t->slices < wanted_items) {
     while ((p.batch * tiles * t->slices) % threads != 0 && tiles < pixels) ++tiles;
   }
@@ -216,8 +219,8 @@ bool choose_tiling(const ConvParams& p, int threads, bool input_channels_last, T
   if (is_depthwise(p)) {
     t->column_floats = 0;
   } else {
-    const int64_t reduction = checked_mul(p.taps(), p.in_channels_per_group());
-    const int64_t blocks = block_count(p);
+    const int64_t reduction = checked_mul(g.taps(), g.in_channels_per_group());
+    const int64_t blocks = block_count(g);
     // The packed block (the tile rounded up to MR rows) plus MR row-major rows being gathered.
     const int64_t rows = (t->tile_pixels + kMR - 1) / kMR * kMR + kMR;
     t->column_floats = reduction < 0 ? -1 : checked_mul(rows, (reduction + blocks - 1) / blocks);
@@ -233,13 +236,14 @@ bool choose_tiling(const ConvParams& p, int threads, bool input_channels_last, T
   if (is_depthwise(p)) {
     t->lists.runs = write_offset_group_runs(p, nullptr);
   } else {
-    write_k_blocks(p, nullptr, nullptr, &t->lists);
+    write_k_blocks(g, nullptr, nullptr, &t->lists);
   }
   return t->thread_bytes >= 0 && t->input_copy_floats >= 0 && t->packed_floats >= 0;
 }
 
 // Step b of the GEMM path for one tile and slice: out (count rows, row stride C_out) = bias + columns x
-// weights, for the output channels of the slice. blocks: the K blocks of the slice's weight groups.
+// weights, for the output channels of the slice. p: the GEMM's params (gemm_params); blocks: the K blocks of
+// the slice's weight groups.
 void gemm_tile(const ConvParams& p, const KBlock* blocks, int64_t block_count, const Segment* segments,
                const SliceRange& slice, const BilinearSample* plan, int64_t count, const float* packed, float* col,
                float* out) {
@@ -315,7 +319,7 @@ void pack_layer_weights(const ConvParams& p, const float* weight, const float* b
   if (is_depthwise(p)) {
     pack_depthwise_weights(p, weight, bias, packed);
   } else {
-    pool.parallel_for(p.groups * panels_per_group(p, kGemmNR), [&](int64_t panel, int) {
+    pool.parallel_for(gemm_params(p, kGemmNR).groups * panels_per_group(p, kGemmNR), [&](int64_t panel, int) {
       pack_weight_panel(p, kGemmNR, panel, weight, bias, packed);
     });
   }
@@ -378,6 +382,7 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
                             " bytes of workspace beyond its inputs and output");
   }
   const bool depthwise = is_depthwise(p);
+  const ConvParams g = gemm_params(p, kGemmNR);  // the GEMM's weight groups (weight_packing.h)
 
   // 1. Weights, a panel per work item (unless the caller packed them before).
   const float* packed_weights = x.packed_weights;
@@ -407,14 +412,14 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
   if (depthwise) {
     written.runs = write_offset_group_runs(p, runs);
   } else {
-    write_k_blocks(p, blocks, segments, &written);
+    write_k_blocks(g, blocks, segments, &written);
   }
   const OffsetView offsets = make_offset_view(p, x.offset, x.mask);
   const int64_t Cout = p.out_channels, pixels = p.out_pixels();
   const bool nhwc_out = p.data_format == DataFormat::kNHWC;
 
-  const int64_t blocks_per_group = depthwise ? 0 : block_count(p);
-  const int64_t cg_in = p.in_channels_per_group(), cg_out = p.out_channels_per_group();
+  const int64_t blocks_per_group = depthwise ? 0 : block_count(g);
+  const int64_t cg_in = g.in_channels_per_group(), cg_out = g.out_channels_per_group();
   const int64_t per_offset_group = p.channels_per_offset_group();
   // Items (image, tile, slice), the slices of a tile next to each other: threads taking them at the same
   // time read the same part of the image and the offsets.
@@ -430,7 +435,7 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
     float* out = nhwc_out ? x.output + (n * pixels + first) * Cout : out_tile;
 
     // The slice's weight groups, their input channels' offset groups and their output channels.
-    const SliceRange slice = depthwise ? SliceRange{0, p.groups, 0, 0} : slice_range(p, t.slicing, slice_index);
+    const SliceRange slice = depthwise ? SliceRange{0, p.groups, 0, 0} : slice_range(g, t.slicing, slice_index);
     const int64_t first_offset_group = slice.first_group * cg_in / per_offset_group;
     const int64_t end_offset_group = (slice.end_group * cg_in - 1) / per_offset_group + 1;
     // a. Plan.
@@ -441,9 +446,9 @@ Status deform_conv2d_forward(const ConvParams& p, const ForwardTensors& x, Threa
     if (depthwise) {
       depthwise_tile(p, runs, written.runs, plan, count, packed_weights, out);
     } else {
-      gemm_tile(p, blocks + slice.first_group * blocks_per_group, (slice.end_group - slice.first_group) * blocks_per_group,
+      gemm_tile(g, blocks + slice.first_group * blocks_per_group, (slice.end_group - slice.first_group) * blocks_per_group,
                 segments, slice, plan, count, packed_weights, col, out);
-      const int64_t panels = panels_per_group(p, kGemmNR);
+      const int64_t panels = panels_per_group(g, kGemmNR);
       first_channel = slice.first_group * cg_out + (slice.first_panel - slice.first_group * panels) * kNR;
       const int64_t last_group = slice.end_group - 1;
       end_channel = std::min(last_group * cg_out + (slice.end_panel - last_group * panels) * kNR, slice.end_group * cg_out);

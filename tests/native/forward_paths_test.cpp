@@ -1,7 +1,8 @@
 // The forward pass's code paths on random shapes the golden cases are too small to reach, against the
 // double-precision reference: several K blocks (segments cut at tap and offset-group boundaries), partial
 // weight panels, many tiles and a ragged last tile, tiles cut into output-channel slices (whole weight groups
-// or parts of one group's panels, when there are too few tiles for the threads), the depthwise kernel, and the
+// or parts of one group's panels, when there are too few tiles for the threads), narrow weight groups merged
+// for the GEMM (block-diagonal weights), the depthwise kernel, and the
 // three input layouts (NCHW, NCHW stored channels-last, NHWC), each at one, two and three threads (the same
 // bits at every thread count), with the weights packed by the pass or beforehand (pack_forward_weights).
 #include <gtest/gtest.h>
@@ -132,6 +133,15 @@ const Shape kShapes[] = {
     {"slices_of_weight_groups", 1, 32, 5, 9, 288, 3, 3, 1, 1, 1, 4, 2, true, true},
     // Batch 2 of one tile each, two groups of 512 output channels: slices of half a group.
     {"slices_of_half_groups", 2, 16, 4, 5, 1024, 3, 3, 1, 1, 1, 2, 1, true, false},
+    // Narrow weight groups, merged for the GEMM into groups with block-diagonal weights (weight_packing.h):
+    // 2 x 2 channels per group, 4 merged for NR = 8, 16 for NR = 32 (then across offset groups);
+    {"narrow_groups_merged", 1, 32, 7, 6, 32, 3, 3, 1, 1, 1, 16, 4, true, true},
+    // 3 input and 2 output channels per group: 3 merged for NR = 8 (a panel of 6 of 8 columns), 6 for 16 and 32;
+    {"narrow_groups_partial_panel", 2, 18, 6, 5, 12, 3, 2, 1, 1, 1, 6, 3, true, false},
+    // one input and two output channels per group (a channel multiplier, not depthwise);
+    {"channel_multiplier", 1, 8, 9, 7, 16, 3, 3, 1, 1, 1, 8, 1, false, true},
+    // 64 groups of 1 x 4 channels merged, then sliced by merged groups at two and three threads.
+    {"merged_groups_sliced", 1, 64, 5, 6, 256, 3, 3, 1, 1, 1, 64, 2, true, true},
 };
 
 std::string shape_name(const ::testing::TestParamInfo<Shape>& info) { return info.param.name; }
