@@ -125,14 +125,14 @@ const Shape kShapes[] = {
     // Depthwise: the fused kernel, channel runs cut by offset groups; stride and dilation 2.
     {"depthwise", 1, 12, 15, 14, 12, 3, 3, 2, 2, 2, 12, 3, false, true},
     {"depthwise_wide", 2, 37, 9, 9, 37, 3, 3, 1, 1, 1, 37, 1, true, false},
-    // One tile and 776 output channels: at two and three threads, slices of one group's panels (3 uneven
-    // parts, the last panel partial for NR = 16 and 32).
+    // One tile and 776 output channels: at two and three threads, slices of one group's panels (2 parts, or
+    // 3 uneven ones, the last panel partial for NR = 16 and 32).
     {"slices_within_a_group", 1, 24, 6, 7, 776, 3, 3, 1, 1, 1, 1, 2, true, true},
     // Four weight groups of 72 output channels in slices of two groups, each slice reading the input channels
     // of one offset group (its sampling plan holds that group only).
     {"slices_of_weight_groups", 1, 32, 5, 9, 288, 3, 3, 1, 1, 1, 4, 2, true, true},
-    // Batch 2 of one tile each, two groups of 512 output channels: slices of half a group.
-    {"slices_of_half_groups", 2, 16, 4, 5, 1024, 3, 3, 1, 1, 1, 2, 1, true, false},
+    // One tile, two groups of 512 output channels: a slice per group at two threads, half groups at three.
+    {"slices_of_half_groups", 1, 16, 4, 5, 1024, 3, 3, 1, 1, 1, 2, 1, true, false},
     // Narrow weight groups, merged for the GEMM into groups with block-diagonal weights (weight_packing.h):
     // 2 x 2 channels per group, 4 merged for NR = 8, 16 for NR = 32 (then across offset groups);
     {"narrow_groups_merged", 1, 32, 7, 6, 32, 3, 3, 1, 1, 1, 16, 4, true, true},
