@@ -6,36 +6,18 @@
 
 namespace dcn {
 
-int64_t merged_weight_groups(const ConvParams& p, size_t nr) {
-  const int64_t cg_out = p.out_channels_per_group();
-  if (is_depthwise(p) || cg_out <= 0 || p.groups <= 1) return 1;
-  // The most groups that fit one panel, among the divisors of the group count.
-  for (int64_t m = std::min<int64_t>(p.groups, static_cast<int64_t>(nr) / cg_out); m > 1; --m) {
-    if (p.groups % m == 0) return m;
-  }
-  return 1;
-}
-
-ConvParams gemm_params(const ConvParams& p, size_t nr) {
-  ConvParams g = p;
-  g.groups = p.groups / merged_weight_groups(p, nr);
-  return g;
-}
-
 int64_t panels_per_group(const ConvParams& p, size_t nr) {
-  const ConvParams g = gemm_params(p, nr);
-  return (g.out_channels_per_group() + static_cast<int64_t>(nr) - 1) / static_cast<int64_t>(nr);
+  return (p.out_channels_per_group() + static_cast<int64_t>(nr) - 1) / static_cast<int64_t>(nr);
 }
 
 int64_t packed_panel_floats(const ConvParams& p, size_t nr) {
-  const ConvParams g = gemm_params(p, nr);
-  const int64_t reduction = checked_mul(g.taps(), g.in_channels_per_group());
+  const int64_t reduction = checked_mul(p.taps(), p.in_channels_per_group());
   return reduction < 0 ? -1 : checked_mul(checked_add(reduction, 1), static_cast<int64_t>(nr));
 }
 
 int64_t packed_weight_floats(const ConvParams& p, size_t nr) {
   const int64_t panel = packed_panel_floats(p, nr);
-  return panel < 0 ? -1 : checked_product({gemm_params(p, nr).groups, panels_per_group(p, nr), panel});
+  return panel < 0 ? -1 : checked_product({p.groups, panels_per_group(p, nr), panel});
 }
 
 namespace {
@@ -78,30 +60,10 @@ void pack_panel_rows_any(const float* src, int64_t reduction, int64_t cg_in, int
   }
 }
 
-// The panel of GEMM group `merged_group`, m layer groups merged (one panel: m * cg_out <= nr): block-diagonal,
-// output channel r of the panel (layer group r / cg_out of the m) reads only its own group's cg_in channels.
-void pack_merged_panel(const ConvParams& p, size_t nr, int64_t m, int64_t merged_group, const float* weight,
-                       const float* bias, float* packed) {
-  const int64_t taps = p.taps(), cg_in = p.in_channels_per_group(), cg_out = p.out_channels_per_group();
-  const int64_t nr64 = static_cast<int64_t>(nr), width = m * cg_out, merged_in = m * cg_in;
-  float* dst = packed + merged_group * packed_panel_floats(p, nr);
-  for (int64_t r = 0; r < nr64; ++r) dst[r] = (r < width && bias) ? bias[merged_group * width + r] : 0.0f;
-  float* rows = dst + nr64;  // row kk = tap * merged_in + c
-  std::fill(rows, rows + taps * merged_in * nr64, 0.0f);
-  for (int64_t r = 0; r < width; ++r) {
-    const int64_t co = merged_group * width + r, first_channel = r / cg_out * cg_in;
-    for (int64_t c = 0; c < cg_in; ++c) {
-      for (int64_t tap = 0; tap < taps; ++tap) rows[(tap * merged_in + first_channel + c) * nr64 + r] = weight[(co * cg_in + c) * taps + tap];
-    }
-  }
-}
-
 }  // namespace
 
 void pack_weight_panel(const ConvParams& p, size_t nr, int64_t panel_index, const float* weight, const float* bias,
                        float* packed) {
-  const int64_t m = merged_weight_groups(p, nr);
-  if (m > 1) return pack_merged_panel(p, nr, m, panel_index, weight, bias, packed);
   const int64_t taps = p.taps(), cg_in = p.in_channels_per_group(), cg_out = p.out_channels_per_group();
   const int64_t panels = panels_per_group(p, nr);
   const int64_t nr64 = static_cast<int64_t>(nr);
@@ -123,7 +85,7 @@ void pack_weight_panel(const ConvParams& p, size_t nr, int64_t panel_index, cons
 }
 
 void pack_weights(const ConvParams& p, size_t nr, const float* weight, const float* bias, float* packed) {
-  const int64_t count = gemm_params(p, nr).groups * panels_per_group(p, nr);
+  const int64_t count = p.groups * panels_per_group(p, nr);
   for (int64_t i = 0; i < count; ++i) pack_weight_panel(p, nr, i, weight, bias, packed);
 }
 

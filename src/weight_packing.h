@@ -1,13 +1,6 @@
-// Weight packing for the GEMM micro-kernel: per weight group of the GEMM, panels of NR output channels, each
-// panel NR bias values followed by one row of NR weights per reduction index kk = tap * (C_in/groups) + c'
+// Weight packing for the GEMM micro-kernel: per weight group, panels of NR output channels, each panel
+// NR bias values followed by one row of NR weights per reduction index kk = tap * (C_in/groups) + c'
 // (the order of the column tile, see deform_conv_forward.cpp). The last panel of a group is zero-padded.
-//
-// The GEMM's weight groups are the layer's, except that groups of fewer than NR output channels are merged:
-// m of them (m * C_out/groups <= NR) form one group whose weights are block-diagonal, zero wherever an output
-// channel meets an input channel of another layer group. A panel of such a narrow group was padded with
-// zeros anyway, so the GEMM does no more work than it did on the groups one by one, and the gather reads runs
-// of m times as many channels per sample (2-channel groups gave the gather kernel 2 floats per call, mostly
-// loop overhead: a 64-channel layer with 32 groups ran at 0.4x onnxruntime-web).
 #pragma once
 
 #include <cstddef>
@@ -17,23 +10,14 @@
 
 namespace dcn {
 
-// How many of the layer's weight groups one GEMM group holds (1: none merged; always 1 for depthwise layers,
-// which have a kernel of their own), and the layer's params with its groups merged so: what the forward
-// GEMM runs on (same tensors, groups / m weight groups of m times as many channels each). m is the largest
-// divisor of the group count with m * C_out/groups <= nr, so merging is idempotent: the size functions below
-// give the same for the layer's params and for gemm_params'.
-int64_t merged_weight_groups(const ConvParams& params, size_t nr);
-ConvParams gemm_params(const ConvParams& params, size_t nr);
-
-// Of the GEMM's (merged) groups, for the layer's params: floats of one packed panel and of all packed
-// weights (-1 on overflow), and panels per group.
+// Floats of one packed panel and of all packed weights (-1 on overflow).
 int64_t packed_panel_floats(const ConvParams& params, size_t nr);
 int64_t packed_weight_floats(const ConvParams& params, size_t nr);
 int64_t panels_per_group(const ConvParams& params, size_t nr);
 
-// weight: (C_out, C_in/groups, kh, kw) of the layer's params; bias may be null.
+// weight: (C_out, C_in/groups, kh, kw); bias may be null.
 void pack_weights(const ConvParams& params, size_t nr, const float* weight, const float* bias, float* packed);
-// One panel of pack_weights: panel_index = GEMM group * panels_per_group + panel; writes only that panel of
+// One panel of pack_weights: panel_index = weight group * panels_per_group + panel; writes only that panel of
 // packed, so threads can pack different panels at once.
 void pack_weight_panel(const ConvParams& params, size_t nr, int64_t panel_index, const float* weight,
                        const float* bias, float* packed);

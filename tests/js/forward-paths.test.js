@@ -1,6 +1,6 @@
 // The WebAssembly forward pass on shapes the golden cases are too small for: the channels-last copy-in of an
 // NCHW input in several staging blocks (channels and pixels), several K blocks with full and partial weight
-// panels of the 8-column WASM tile, narrow weight groups merged for the GEMM, output-channel slices, and the
+// panels of the 8-column WASM tile, narrow weight groups gathered several at a time, output-channel slices, and the
 // depthwise kernel, in both builds. Also the memory the last call reports (the benchmark's source).
 const { api, expectClose, FORWARD_TOLERANCE, random, randomTensor, referenceForward, toNHWC, fromNHWC } = require('./helpers');
 
@@ -49,10 +49,10 @@ describe.each(builds)('forward paths, %s build', (wasmBuild, threads) => {
     for (const format of ['NCHW', 'NHWC']) expectClose((await run(dc, l, format)).data, ref.data, FORWARD_TOLERANCE, format);
   });
 
-  test('narrow weight groups, merged for the GEMM into block-diagonal groups, and output-channel slices', async () => {
-    // 2 x 2 channels per group (4 groups merged per 8-column panel) across offset groups; 3 x 2 per group
-    // (3 merged, a panel of 6 columns); 1 x 2 (a channel multiplier); 1 x 4 channels in 64 groups, 256
-    // output channels on one small tile (sliced by merged groups at two threads).
+  test('narrow weight groups gathered several at a time, and output-channel slices', async () => {
+    // 2 x 2 channels per group (16 groups per K block, runs cut at 4 offset groups); 3 x 2 per group (runs
+    // of 3); 1 x 2 (a channel multiplier: runs of 1); 1 x 4 channels in 64 groups, 256 output channels on one
+    // small tile (sliced by blocks of groups at two threads).
     const cases = [
       [[1, 32, 9, 8], [32, 3, 3], { groups: 16, G: 4 }],
       [[2, 18, 6, 5], [12, 3, 2], { groups: 6, G: 3, bias: false }],

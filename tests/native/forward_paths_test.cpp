@@ -1,8 +1,8 @@
 // The forward pass's code paths on random shapes the golden cases are too small to reach, against the
 // double-precision reference: several K blocks (segments cut at tap and offset-group boundaries), partial
 // weight panels, many tiles and a ragged last tile, tiles cut into output-channel slices (whole weight groups
-// or parts of one group's panels, when there are too few tiles for the threads), narrow weight groups merged
-// for the GEMM (block-diagonal weights), the depthwise kernel, and the
+// or parts of one group's panels, when there are too few tiles for the threads), narrow weight groups gathered
+// several at a time (merged K blocks), the depthwise kernel, and the
 // three input layouts (NCHW, NCHW stored channels-last, NHWC), each at one, two and three threads (the same
 // bits at every thread count), with the weights packed by the pass or beforehand (pack_forward_weights).
 #include <gtest/gtest.h>
@@ -133,14 +133,14 @@ const Shape kShapes[] = {
     {"slices_of_weight_groups", 1, 32, 5, 9, 288, 3, 3, 1, 1, 1, 4, 2, true, true},
     // One tile, two groups of 512 output channels: a slice per group at two threads, half groups at three.
     {"slices_of_half_groups", 1, 16, 4, 5, 1024, 3, 3, 1, 1, 1, 2, 1, true, false},
-    // Narrow weight groups, merged for the GEMM into groups with block-diagonal weights (weight_packing.h):
-    // 2 x 2 channels per group, 4 merged for NR = 8, 16 for NR = 32 (then across offset groups);
+    // Narrow weight groups whose columns are gathered several groups at a time (merged K blocks): 16 groups
+    // of 2 x 2 channels in one block, its runs cut at 4 offset groups (4 runs of 2 per gather call);
     {"narrow_groups_merged", 1, 32, 7, 6, 32, 3, 3, 1, 1, 1, 16, 4, true, true},
-    // 3 input and 2 output channels per group: 3 merged for NR = 8 (a panel of 6 of 8 columns), 6 for 16 and 32;
+    // 3 input and 2 output channels per group, a 3x2 kernel: runs of 3 (no whole vector);
     {"narrow_groups_partial_panel", 2, 18, 6, 5, 12, 3, 2, 1, 1, 1, 6, 3, true, false},
-    // one input and two output channels per group (a channel multiplier, not depthwise);
+    // one input and two output channels per group (a channel multiplier, not depthwise): runs of 1;
     {"channel_multiplier", 1, 8, 9, 7, 16, 3, 3, 1, 1, 1, 8, 1, false, true},
-    // 64 groups of 1 x 4 channels merged, then sliced by merged groups at two and three threads.
+    // 64 groups of 1 x 4 channels, 32 per block, sliced by blocks at two and three threads.
     {"merged_groups_sliced", 1, 64, 5, 6, 256, 3, 3, 1, 1, 1, 64, 2, true, true},
 };
 
