@@ -1,7 +1,7 @@
 // The WebAssembly forward pass on shapes the golden cases are too small for: the channels-last copy-in of an
 // NCHW input in several staging blocks (channels and pixels), several K blocks with full and partial weight
-// panels of the 8-column WASM tile, and the depthwise kernel, in both builds. Also the memory the last call
-// reports (the benchmark's source).
+// panels of the 8-column WASM tile, narrow weight groups gathered several at a time, output-channel slices, and the
+// depthwise kernel, in both builds. Also the memory the last call reports (the benchmark's source).
 const { api, expectClose, FORWARD_TOLERANCE, random, randomTensor, referenceForward, toNHWC, fromNHWC } = require('./helpers');
 
 const builds = [['threads', 2], ['simd', 1]];
@@ -47,6 +47,24 @@ describe.each(builds)('forward paths, %s build', (wasmBuild, threads) => {
     const l = layer(random(12), [1, 96, 9, 8], [20, 3, 3], { G: 3 });
     const ref = referenceForward(l.input, l.offset, l.weight, l.mask, l.bias, l.params);
     for (const format of ['NCHW', 'NHWC']) expectClose((await run(dc, l, format)).data, ref.data, FORWARD_TOLERANCE, format);
+  });
+
+  test('narrow weight groups gathered several at a time, and output-channel slices', async () => {
+    // 2 x 2 channels per group (16 groups per K block, runs cut at 4 offset groups); 3 x 2 per group (runs
+    // of 3); 1 x 2 (a channel multiplier: runs of 1); 1 x 4 channels in 64 groups, 256 output channels on one
+    // small tile (sliced by blocks of groups at two threads).
+    const cases = [
+      [[1, 32, 9, 8], [32, 3, 3], { groups: 16, G: 4 }],
+      [[2, 18, 6, 5], [12, 3, 2], { groups: 6, G: 3, bias: false }],
+      [[1, 8, 9, 7], [16, 3, 3], { groups: 8, mask: false }],
+      [[1, 64, 5, 6], [256, 3, 3], { groups: 64, G: 2 }],
+    ];
+    const rand = random(16);
+    for (const [shape, kernel, options] of cases) {
+      const l = layer(rand, shape, kernel, options);
+      const ref = referenceForward(l.input, l.offset, l.weight, l.mask, l.bias, l.params);
+      for (const format of ['NCHW', 'NHWC']) expectClose((await run(dc, l, format)).data, ref.data, FORWARD_TOLERANCE, `${format} ${shape} groups ${options.groups}`);
+    }
   });
 
   test('depthwise layer (one channel per group) with offset groups', async () => {
