@@ -41,15 +41,19 @@ void ThreadPool::worker_loop(int thread_index) {
     // Join the open call, if there still is one. (A worker that read an older generation may join a newer
     // call here: it runs that call's items, which is just as right; it then joins once more and finds
     // none left.) The spin epoch is read before joining: a stop_spinning() after the parallel_for returns
-    // comes after every worker that joined read it, so the spin below sees it; a worker that finds the call
-    // closed keeps the epoch it had, so after a stop_spinning() meanwhile it goes back to sleep.
+    // comes after every worker that joined read it, so the spin below sees it. A worker that finds the call
+    // closed may wake after the call returned and a stop_spinning() followed: it takes the epoch of the
+    // call's start, so it spins for the next call unless a stop_spinning() came after that start.
     const uint64_t current_epoch = spin_epoch_.load(std::memory_order_acquire);
     uint32_t state = joined_.load(std::memory_order_acquire);
     bool joined = false;
     while ((state & kOpen) && !joined) {
       joined = joined_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel, std::memory_order_acquire);
     }
-    if (!joined) continue;  // the caller claimed every item already
+    if (!joined) {  // the caller claimed every item already
+      epoch = call_epoch_.load(std::memory_order_acquire);
+      continue;
+    }
     epoch = current_epoch;
     run_items(thread_index);
     if (joined_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -74,6 +78,7 @@ void ThreadPool::parallel_for(int64_t count, FunctionRef<void(int64_t, int)> tas
     count_ = count;
     next_item_.store(0);
     joined_.store(kOpen, std::memory_order_release);  // no worker is in: the previous call waited for them
+    call_epoch_.store(spin_epoch_.load(std::memory_order_acquire), std::memory_order_release);
     generation_.fetch_add(1, std::memory_order_acq_rel);
   }
   work_ready_.notify_all();

@@ -78,6 +78,7 @@ class ThreadPool {
   static constexpr uint32_t kOpen = 1u << 31;
   std::atomic<uint32_t> joined_{0};
   std::atomic<uint64_t> spin_epoch_{0};  // bumped by stop_spinning(); a worker spins only while it is unchanged
+  std::atomic<uint64_t> call_epoch_{0};  // spin_epoch_ when the latest call began
   std::atomic<int> sleeping_workers_{0};
   const FunctionRef<void(int64_t, int)>* task_ = nullptr;
   int64_t count_ = 0;
