@@ -43,7 +43,11 @@ const platform = {
   // Where the module of a build is: the URL of the file or chunk the literal import() above loads
   // (bindings/wasm/module-url.js exports it), which the worker imports in turn.
   async moduleUrl(build) {
-    return (await WEB_BUILDS[build]()).moduleUrl;
+    const { moduleUrl } = await WEB_BUILDS[build]();
+    if (typeof moduleUrl !== 'string') {
+      throw new Error(`dist/wasm/deformconv-${build}-web.mjs does not export its moduleUrl: it is not the build of this version of the package`);
+    }
+    return moduleUrl;
   },
 };
 
