@@ -53,17 +53,17 @@ export function copyForWorker(tensor, name) {
 
 /**
  * The buffers to transfer with a result ({ data, shape }, or gradients keyed by name, some null), each once.
- * A result whose data does not own its buffer alone (a view, or a shared buffer) is first made a fresh copy,
- * so that transferring it never takes more than the result, nor memory someone else uses.
+ * A result whose data is not the whole of an ArrayBuffer (a view, or a SharedArrayBuffer) is first made a fresh
+ * copy, so that transferring it never takes more than the result, nor memory someone else uses.
  */
 export function resultTransfer(result) {
   const tensors = 'data' in result ? [result] : Object.values(result).filter(Boolean);
   const transfer = new Set();
   for (const tensor of tensors) {
     const { data } = tensor;
-    const owns = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength &&
-      !transfer.has(data.buffer);
-    if (!owns) tensor.data = new Float32Array(data);
+    const whole = Object.prototype.toString.call(data.buffer) === '[object ArrayBuffer]' && data.byteOffset === 0 &&
+      data.byteLength === data.buffer.byteLength;
+    if (!whole) tensor.data = new Float32Array(data);
     transfer.add(tensor.data.buffer);
   }
   return [...transfer];
