@@ -120,10 +120,10 @@ export async function createDeformConvOn(platform, options) {
 
 /**
  * The Runner of an instance on this thread, for options checked by checkCreateOptions (the proxy's worker
- * makes its Runner here too, for the options the page checked).
+ * makes its Runner here too, for the options the page checked). settings: Runner's (runner.js).
  */
-export async function createRunner(platform, o) {
-  return new Runner(await chooseBackends(platform, o), o.backend);
+export async function createRunner(platform, o, settings) {
+  return new Runner(await chooseBackends(platform, o), o.backend, settings);
 }
 
 /**

@@ -14,12 +14,15 @@ export class Runner {
    * @param backends { wasm: WasmBackend (its validator validates every call; a 'validate' build runs nothing),
    *   gpu: WebGpuBackend or null, fallbackReason }
    * @param mode the backend option: 'auto' | 'wasm' | 'webgpu'
+   * @param settings { tensorsAreCopies: every call's tensors are the runner's own copies, which nobody else
+   *   changes (the proxy's worker, whose calls arrive as copies): the WebGPU backend need not copy them again }
    */
-  constructor({ wasm, gpu, fallbackReason }, mode) {
+  constructor({ wasm, gpu, fallbackReason }, mode, { tensorsAreCopies = false } = {}) {
     this.wasm = wasm;
     this.gpu = gpu;
     this.mode = mode;
     this.fallbackReason = fallbackReason;
+    this.tensorsAreCopies = tensorsAreCopies;
     /** 'wasm' | 'webgpu': the backend that runs the calls (WebGPU until a failure retires it). */
     this.backend = gpu ? 'webgpu' : 'wasm';
   }
@@ -83,12 +86,13 @@ export class Runner {
    * Runs a request on the chosen backend and frees it. A WebGPU call runs on copies of the tensors taken
    * before this returns its promise (withCopiedTensors). resident: a prepared layer's { wasm: PackedWeights,
    * gpu: ResidentBuffers } (forward only): where its weights stay between calls; its weight and bias are its
-   * own copies already, so they are not copied again.
+   * own copies already, so they are not copied again (nor any tensor when tensorsAreCopies).
    */
   async runRequest(request, resident = null) {
     try {
       if (!this.gpu) return this.live().run(request, resident && resident.wasm);
-      const onGpu = withCopiedTensors(request, resident ? ['weight', 'bias'] : []);
+      const own = this.tensorsAreCopies ? Object.keys(request.tensors) : resident ? ['weight', 'bias'] : [];
+      const onGpu = withCopiedTensors(request, own);
       try {
         return await this.gpu.run(onGpu, resident && resident.gpu);
       } catch (e) {

@@ -4,13 +4,17 @@
 // DeformConv parses and checks every call's arguments here, as for a Runner on this thread, so a bad call fails
 // at once with the same error and nothing is sent; the parsed call (plain data) is sent with copies of its
 // tensors (messages.js), and the worker's Runner validates it with the core and runs it. Results come back
-// transferred; errors come back as the same class with the same message. Calls are sent in the order they are
+// transferred, and so do the buffers of the copies, to copy later calls into; errors come back as the same
+// class with the same message. Calls are sent in the order they are
 // made and the worker takes them in that order; any number may be in flight.
 // What runs the calls is reported after each one (the worker's info(), for backend and fallbackReason), so
 // info() answers at once. A worker that stops (an uncaught error, a message it could not read) rejects every
 // pending call with an Error and leaves the instance disposed; dispose() ends the worker (and its pthreads).
 import { DISPOSED_MESSAGE } from '../api/runner.js';
-import { copyForWorker, errorFromMessage } from './messages.js';
+import { copyForWorker, errorFromMessage, SpareBuffers } from './messages.js';
+
+// Bytes of the buffers of earlier calls kept to copy later calls into (messages.js, SpareBuffers).
+const SPARE_BYTES = 64 * 1024 * 1024;
 
 /** The worker did not start (no script, a Content-Security-Policy, too slow): with proxy 'auto', run here. */
 export class ProxyStartFailure extends Error {}
@@ -49,6 +53,7 @@ export class ProxyRunner {
     this._nextId = 1;
     this._nextLayer = 1;
     this._info = null; // the worker's Runner.info() after its latest answer
+    this._spare = new SpareBuffers(SPARE_BYTES);
     this._started = null; // { resolve, reject } until the worker's script runs
     this._created = false; // the worker's Runner exists
     this._stopped = null; // the message of the Error later calls reject with, once the worker is gone
@@ -91,7 +96,7 @@ export class ProxyRunner {
         tensors[name] = null;
         continue;
       }
-      tensors[name] = copyForWorker(tensor, call.names[name]);
+      tensors[name] = copyForWorker(tensor, call.names[name], this._spare);
       transfer.push(tensors[name].data.buffer);
     }
     return this._send({ type: 'call', op, call: { ...call, tensors }, layer: prepared ? prepared.id : null }, transfer);
@@ -165,6 +170,7 @@ export class ProxyRunner {
       case 'done':
       case 'failed': {
         this._info = message.info || this._info;
+        if (message.spent) this._spare.give(message.spent);
         const pending = this._pending.get(message.id);
         if (!pending) return; // disposed meanwhile: already rejected
         this._pending.delete(message.id);
@@ -210,6 +216,7 @@ export class ProxyRunner {
     if (this._stopped) return;
     this._stopped = message;
     this._worker.terminate();
+    this._spare.clear();
     const pending = [...this._pending.values()];
     this._pending.clear();
     for (const { reject } of pending) reject(new Error(message));

@@ -3,7 +3,7 @@
 // Runner (bindings/api/runner.js) and its prepared layers, and answers the page's messages (messages.js) in the
 // order they come: a call arrives parsed and checked (DeformConv did that on the page), so it goes straight to
 // the Runner, which validates it with the core and runs it; the answer carries the result, transferred, or the
-// error, and the Runner's info() afterwards.
+// error, the Runner's info() afterwards, and the buffers of the call's tensors (the page's copies, read by now).
 // The WebAssembly modules are imported from URLs the page sends (module-url): this bundle has no import() of
 // its own, so a bundler builds it as one self-contained worker script, in any worker format (Vite's default
 // 'iife' included), while the modules stay the chunks of the page's bundle, which know where their .wasm and
@@ -43,7 +43,7 @@ const platform = {
 
 async function create({ id, options }) {
   try {
-    runner = await createRunner(platform, options);
+    runner = await createRunner(platform, options, { tensorsAreCopies: true });
     post({ type: 'done', id, result: null, info: runner.info() });
   } catch (error) {
     post({ type: 'failed', id, error: errorToMessage(error) });
@@ -51,6 +51,8 @@ async function create({ id, options }) {
 }
 
 async function call({ id, op, call: parsed, layer }) {
+  // The buffers of the page's copies, sent back with the answer for the page to copy later calls into.
+  const spent = Object.values(parsed.tensors).filter(Boolean).map((tensor) => tensor.data.buffer);
   try {
     let prepared = null;
     if (layer !== null) {
@@ -59,9 +61,11 @@ async function call({ id, op, call: parsed, layer }) {
       parsed.tensors.bias = prepared.layer.tensors.bias;
     }
     const result = await runner.run(op, parsed, prepared);
-    post({ type: 'done', id, result, info: runner.info() }, resultTransfer(result));
+    const transfer = resultTransfer(result);
+    const back = spent.filter((buffer) => !transfer.includes(buffer));
+    post({ type: 'done', id, result, info: runner.info(), spent: back }, [...transfer, ...back]);
   } catch (error) {
-    post({ type: 'failed', id, error: errorToMessage(error), info: runner.info() });
+    post({ type: 'failed', id, error: errorToMessage(error), info: runner.info(), spent }, spent);
   }
 }
 

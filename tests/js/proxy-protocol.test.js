@@ -10,7 +10,7 @@ const { ROOT, api } = require('./helpers');
 const { internalModule } = require('./internal-modules');
 
 const { createDeformConvOn } = internalModule('api/backend-choice.js');
-const { errorFromMessage, errorToMessage, resultTransfer, copyForWorker } = internalModule('proxy/messages.js');
+const { errorFromMessage, errorToMessage, resultTransfer, copyForWorker, SpareBuffers } = internalModule('proxy/messages.js');
 
 /** A stand-in for a Web Worker: records posted messages (transfers done as a real post does them). */
 class FakeWorker {
@@ -160,6 +160,37 @@ describe('what crosses to the worker', () => {
     const copy = copyForWorker({ data: new Float32Array(new SharedArrayBuffer(16)).fill(5).subarray(1), shape: [3] }, 'x');
     expect(Object.prototype.toString.call(copy.data.buffer)).toBe('[object ArrayBuffer]'); // a copy, not shared memory
     expect(Array.from(copy.data)).toEqual([5, 5, 5]);
+  });
+});
+
+describe('the buffers of the copies', () => {
+  test('come back with the answer and take the next call\'s copy of a tensor of the same size', async () => {
+    const { dc, worker } = await proxied();
+    const args = () => [tensor([1, 1, 2, 2], 2), tensor([1, 2, 2, 2], 0), tensor([1, 1, 1, 1], 3)];
+    const first = dc.deformConv2d(...args());
+    const sent = worker.last('call');
+    const spent = Object.values(sent.call.tensors).filter(Boolean).map((t) => t.data.buffer);
+    worker.emit({ type: 'done', id: sent.id, result: { data: new Float32Array(4), shape: [1, 1, 2, 2] }, info: INFO, spent });
+    await first;
+    const spare = dc._runner._spare;
+    expect(spare.bytes).toBe(16 + 32 + 4);
+    const copy = copyForWorker(tensor([1, 2, 2, 2], 7), 'offset', spare);
+    expect(copy.data.buffer).toBe(spent[1]); // the offset's buffer (32 bytes), filled with the new values
+    expect(Array.from(copy.data)).toEqual([7, 7, 7, 7, 7, 7, 7, 7]);
+    expect(spare.bytes).toBe(16 + 4);
+    dc.dispose();
+    expect(spare.bytes).toBe(0);
+  });
+
+  test('at most maxBytes are kept, the most recent', () => {
+    const spare = new SpareBuffers(100);
+    const [a, b, c, big] = [new ArrayBuffer(40), new ArrayBuffer(40), new ArrayBuffer(40), new ArrayBuffer(101)];
+    spare.give([a, b, c, big]);
+    expect(spare.buffers).toEqual([b, c]);
+    expect(spare.take(40)).toBe(c);
+    expect(spare.take(40)).toBe(b);
+    expect(spare.take(40)).toBeNull();
+    expect(spare.bytes).toBe(0);
   });
 });
 
