@@ -1,9 +1,10 @@
 // The page half of bench/proxy-overhead.mjs: times the same calls on an instance in the proxy's Web Worker and on
-// one on the page's thread, in alternating blocks (each block opens with an untimed call, so that neither
-// instance's spinning pthreads from the block before are counted), and reports every call's time from the
-// call to its result, and the part of it the page's thread was busy: until the call returned its promise
-// (for the page's own instance that is the whole computation; through the proxy, the copy of the tensors and
-// the message). Plain ES module run in Chromium; loads the package's dist/browser.mjs.
+// one on the page's thread, in pairs (one call on each, the order alternating from pair to pair, a few
+// milliseconds apart so that neither instance's pthreads are still spinning from the call before), and
+// reports each call's time from the call to its result, and the part of it the page's thread was busy: until
+// the call returned its promise (for the page's own instance that is the whole computation; through the proxy,
+// the copy of the tensors and the message). Plain ES module run in Chromium; loads the package's
+// dist/browser.mjs.
 import { createDeformConv } from '/dist/browser.mjs';
 
 /** Seeded tensors of a layer { N, C, H, W, Cout, k } (3x3-style, stride 1, padding k/2, mask and bias). */
@@ -19,11 +20,12 @@ function layerArgs({ N, C, H, W, Cout, k }) {
 }
 
 /**
- * layer: { N, C, H, W, Cout, k }; blocks, perBlock: timed calls per instance; prepared: time a prepared layer's
- * forward instead of the one-shot call. Resolves to { created: { proxiedMs, hereMs } (createDeformConv's
- * time), samples: { proxied: [...], here: [...] } }, each sample { totalMs, busyMs, block }.
+ * layer: { N, C, H, W, Cout, k }; pairs: timed pairs of calls; gapMs: the pause before each call; prepared:
+ * time a prepared layer's forward instead of the one-shot call. Resolves to { created: { proxiedMs, hereMs }
+ * (createDeformConv's time), samples: { proxied: [...], here: [...] } }, each sample { totalMs, busyMs }, the
+ * k-th of each made in the k-th pair.
  */
-export async function timeLayer({ layer, blocks, perBlock, prepared = false, threads }) {
+export async function timeLayer({ layer, pairs, gapMs, prepared = false, threads }) {
   const a = layerArgs(layer);
   const t0 = performance.now();
   const proxied = await createDeformConv({ proxy: true, threads });
@@ -38,19 +40,18 @@ export async function timeLayer({ layer, blocks, perBlock, prepared = false, thr
   const call = (name) => (prepared
     ? layers[name].forward(a.input, a.offset, { mask: a.mask })
     : instances[name].deformConv2d(a.input, a.offset, a.weight, { mask: a.mask, bias: a.bias, ...a.options }));
+  const pause = () => new Promise((resolve) => setTimeout(resolve, gapMs));
   const samples = { proxied: [], here: [] };
   try {
-    for (let b = 0; b < blocks; b++) {
-      const order = b % 2 ? ['here', 'proxied'] : ['proxied', 'here'];
-      for (const name of order) {
-        await call(name); // untimed: the other instance's threads have gone quiet
-        for (let i = 0; i < perBlock; i++) {
-          const start = performance.now();
-          const pending = call(name);
-          const returned = performance.now();
-          await pending;
-          samples[name].push({ totalMs: performance.now() - start, busyMs: returned - start, block: b });
-        }
+    for (const name of ['proxied', 'here', 'proxied', 'here']) await call(name); // warm: modules, packed weights, buffers
+    for (let k = 0; k < pairs; k++) {
+      for (const name of k % 2 ? ['here', 'proxied'] : ['proxied', 'here']) {
+        await pause();
+        const start = performance.now();
+        const pending = call(name);
+        const returned = performance.now();
+        await pending;
+        samples[name].push({ totalMs: performance.now() - start, busyMs: returned - start });
       }
     }
   } finally {
