@@ -5,10 +5,9 @@
 // at once with the same error and nothing is sent; the parsed call (plain data) is sent with copies of its
 // tensors (messages.js), and the worker's Runner validates it with the core and runs it. Results come back
 // transferred, and so do the buffers of the copies, to copy later calls into; errors come back as the same
-// class with the same message. Calls are sent in the order they are
-// made and the worker takes them in that order; any number may be in flight.
-// What runs the calls is reported after each one (the worker's info(), for backend and fallbackReason), so
-// info() answers at once. A worker that stops (an uncaught error, a message it could not read) rejects every
+// class with the same message. Calls are sent in the order they are made and the worker takes them in that
+// order; any number may be in flight. What runs the calls is reported after each one (the worker's info(), for
+// backend and fallbackReason), so info() answers at once. A worker that stops (an uncaught error, a message it could not read) rejects every
 // pending call with an Error and leaves the instance disposed; dispose() ends the worker (and its pthreads).
 import { DISPOSED_MESSAGE } from '../api/runner.js';
 import { copyForWorker, errorFromMessage, SpareBuffers } from './messages.js';

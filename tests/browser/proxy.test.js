@@ -65,9 +65,11 @@ beforeAll(async () => {
     startServeProcess({ isolation: true, root: ROOT }),
     startServeProcess({ isolation: false, root: ROOT }),
   ]);
-  await withPage(isolated, 'golden', async (page) => {
-    for (const r of await inPage(page, 'goldenSuite', {}, cases, GOLDEN)) goldenResults.set(r.name, r);
-  });
+  for (const [server, where] of [[isolated, 'isolated'], [plain, 'not isolated']]) {
+    await withPage(server, 'golden', async (page) => {
+      for (const r of await inPage(page, 'goldenSuite', {}, cases, GOLDEN)) goldenResults.set(`${where}: ${r.name}`, r);
+    });
+  }
 }, SUITE_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -93,7 +95,7 @@ describe('on a page\'s main thread the instance runs in the proxy\'s worker', ()
     'the instance runs in the proxy\'s worker',
     ...cases.flatMap((c) => [...GOLDEN.map((check) => `${c.name}: ${check}`), `${c.name}: prepared layer torchvision NCHW`, `${c.name}: prepared layer MindSpore NHWC`]),
   ];
-  test.each(golden)('golden: %s', (name) => {
+  test.each([...golden.map((name) => `isolated: ${name}`), ...golden.map((name) => `not isolated: ${name}`)])('golden, %s', (name) => {
     const r = goldenResults.get(name);
     if (!r) throw new Error('no result for this check');
     if (!r.ok) throw new Error(r.message);
