@@ -14,8 +14,9 @@ const { startServeProcess } = require('./serve-process');
 const { ROOT, goldenCases } = require('../js/helpers');
 
 const GOLDEN = require('../webgpu/checks.json').golden;
-// A layer that takes a while (forward about 11 GFLOP): long enough to see whether the page keeps responding.
-const LONG = { N: 1, C: 128, S: 192 };
+// A layer that takes a while (forward about 19 GFLOP: 250 ms or more at 2 threads): long enough to see whether
+// the page keeps responding.
+const LONG = { N: 1, C: 128, S: 256 };
 const SUITE_TIMEOUT_MS = 10 * 60 * 1000;
 
 const cases = goldenCases();
@@ -197,7 +198,7 @@ describe('the worker\'s life', () => {
       `on the page's thread ${r.here.callMs.toFixed(0)} ms, longest gap ${r.here.maxGapMs.toFixed(1)} ms`);
     expect(r.same).toBe(true);
     expect(r.here.maxGapMs).toBeGreaterThan(0.8 * r.here.callMs); // the check can fail: a blocked page is seen
-    expect(r.proxied.callMs).toBeGreaterThan(200);
+    expect(r.proxied.callMs).toBeGreaterThan(100); // 20 beats at least
     expect(r.proxied.maxGapMs).toBeLessThan(Math.max(100, r.proxied.callMs / 5));
   });
 });
