@@ -76,11 +76,11 @@ describe.each(builds)('forward paths, %s build', (wasmBuild, threads) => {
   test('the last call reports its workspace and staging memory', async () => {
     const l = layer(random(14), [1, 16, 24, 24], [16, 3, 3]);
     await run(dc, l, 'NCHW');
-    const m = dc._wasm.lastForwardMemoryStats();
+    const m = dc._runner.wasm.lastForwardMemoryStats();
     expect(m.workspacePeakBytes).toBeGreaterThan(16 * 16 * 9 * 4); // at least the packed weights
     expect(m.workspacePeakBytes).toBeLessThan(4 << 20);
     expect(m.stagingBytes).toBe(16 * 24 * 24 * 4);
     await run(dc, l, 'NHWC');
-    expect(dc._wasm.lastForwardMemoryStats().stagingBytes).toBe(0);
+    expect(dc._runner.wasm.lastForwardMemoryStats().stagingBytes).toBe(0);
   });
 });
