@@ -35,9 +35,9 @@ export async function createOurs(threads, { relaxedSimd = false, wasmBuild = 'th
       };
     },
     /** Bytes of the last call: the core's peak workspace and the input's staging block. */
-    lastMemory: () => dc._wasm.lastForwardMemoryStats(),
+    lastMemory: () => dc._runner.wasm.lastForwardMemoryStats(),
     /** Current size of the WebAssembly memory. */
-    heapBytes: () => dc._wasm.heapF32().byteLength,
+    heapBytes: () => dc._runner.wasm.heapF32().byteLength,
     dispose: () => dc.dispose(),
   };
 }

@@ -12,7 +12,8 @@
 //   'webgpu' (or one that 'auto' cannot fall back from); createDeformConv() also rejects with an Error when a
 //   module fails to load or does not load within 30 s, and when backend 'webgpu' finds no device.
 // Each message names the argument, what was expected and what was given. After a rejection the instance keeps
-// working.
+// working. An instance whose calls run in the proxy's Web Worker (CreateOptions.proxy) rejects with the same
+// classes and messages.
 
 /** A float32 tensor in row-major (C) order. */
 export interface Tensor {
@@ -124,6 +125,24 @@ export interface CreateOptions {
    * which sets it). Within a call they always spin.
    */
   allowSpinning?: boolean;
+  /**
+   * Where the calls run, as onnxruntime-web's env.wasm.proxy: in a dedicated module Web Worker that the package
+   * starts itself (dist/proxy-worker.mjs, found as new URL('./proxy-worker.mjs', import.meta.url)), or on the
+   * calling thread. In the worker, no call (nor the threaded build's wait for its threads) keeps the page's main
+   * thread from responding; each call's tensors are copied to the worker (made before the call returns its
+   * promise, as always) and the results come back without a copy; the API, the results and the errors are the
+   * same. Prepared layers send their weights once.
+   * - 'auto' (default): the worker on a browser page's main thread; the calling thread in a Web Worker, in
+   *   Node.js, and with a `gpuDevice` or `gpu` object (those belong to the calling thread). If the worker
+   *   cannot start (a Content-Security-Policy without worker-src, a bundle missing proxy-worker.mjs), the calls
+   *   run on the calling thread, with a console warning and info().proxyReason saying why.
+   * - true: the worker wherever Web Workers exist (a page or a worker); createDeformConv rejects with an Error
+   *   where they do not (Node.js) or the worker does not start, and with a TypeError together with `gpuDevice`
+   *   or `gpu`.
+   * - false: the calling thread.
+   * info().proxy says which, and info().proxyReason why not.
+   */
+  proxy?: 'auto' | boolean;
 }
 
 /** The part of a WebGPU GPUDevice this package uses (declared here so that no WebGPU types are needed). */
@@ -173,6 +192,10 @@ export interface Info {
    * call that fell back to WebAssembly did; null otherwise.
    */
   fallbackReason: string | null;
+  /** The calls run in the proxy's Web Worker (CreateOptions.proxy); the other fields describe what runs there. */
+  proxy: boolean;
+  /** Why the calls run on the calling thread (proxy: false, Node.js, a Web Worker, a gpuDevice); null with the proxy. */
+  proxyReason: string | null;
 }
 
 /** Padding: one value for all sides, [ph, pw], or [top, bottom, left, right]. */
@@ -272,8 +295,10 @@ export declare class DeformConv {
   info(): Info;
   /**
    * The GPUDevice the WebGPU backend runs on (the gpuDevice given, or the one the instance made), or null on
-   * WebAssembly. GPU-resident tensors must be buffers of this device; share it with onnxruntime-web
-   * (executionProviders: [{ name: 'webgpu', device }]) to hand tensors over without copies.
+   * WebAssembly and when the calls run in the proxy's Web Worker (which rejects GPU-resident tensors with a
+   * TypeError: create the instance with gpuDevice). GPU-resident tensors must be buffers of this device; share
+   * it with onnxruntime-web (executionProviders: [{ name: 'webgpu', device }]) to hand tensors over without
+   * copies.
    */
   readonly gpuDevice: GPUDeviceLike | null;
   /**
@@ -361,18 +386,19 @@ export declare class DeformConv {
     options?: DeformableConv2dOptions,
   ): Promise<{ gradX: Tensor; gradWeight: Tensor; gradOffsets: Tensor; gradBias: Tensor | null }>;
   /**
-   * Frees WebAssembly memory, ends worker threads, frees the GPU buffers (kept between calls) and destroys the
-   * GPU device if the instance made it (never a gpuDevice you passed). Later calls reject with an Error.
-   * Idempotent.
+   * Frees WebAssembly memory, ends worker threads (and the proxy's worker), frees the GPU buffers (kept between
+   * calls) and destroys the GPU device if the instance made it (never a gpuDevice you passed). Later calls, and
+   * calls of a proxied instance still in flight, reject with an Error. Idempotent.
    */
   dispose(): void;
 }
 
 /**
- * Creates an instance (loads and instantiates the WebAssembly module, opens the WebGPU device). Rejects with a
- * TypeError or RangeError for a bad option (gpuDevice included, whatever backend is chosen), and with an Error
- * when a module fails to load or does not load within 30 s, when the engine lacks WebAssembly SIMD (and has no
- * WebGPU), or when backend 'webgpu' finds no device.
+ * Creates an instance (loads and instantiates the WebAssembly module, opens the WebGPU device), in the proxy's
+ * Web Worker on a browser page's main thread (CreateOptions.proxy). Rejects with a TypeError or RangeError for a
+ * bad option (gpuDevice included, whatever backend is chosen), and with an Error when a module fails to load or
+ * does not load within 30 s, when the engine lacks WebAssembly SIMD (and has no WebGPU), when backend 'webgpu'
+ * finds no device, or when proxy: true cannot start its worker.
  */
 export function createDeformConv(options?: CreateOptions): Promise<DeformConv>;
 

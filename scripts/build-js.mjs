@@ -1,8 +1,9 @@
 // Bundles the JS API (bindings/api/, with the backends of bindings/wasm/ and bindings/webgpu/ and its WGSL kernels)
-// into dist/: index.cjs (Node, require), index.mjs (Node, import), browser.mjs (browsers and bundlers), and copies
-// the TypeScript declarations (index.d.ts for require, index.d.mts for import). The ONNX entry
-// (deformconv-wasm/onnx, bindings/onnx/) goes to onnx.cjs, onnx.mjs and onnx-browser.mjs, which use the main
-// bundles through their public exports (one copy of the API, one set of WebAssembly modules).
+// into dist/: index.cjs (Node, require), index.mjs (Node, import), browser.mjs (browsers and bundlers) with
+// proxy-worker.mjs beside it (the proxy's Web Worker, bindings/proxy/), and copies the TypeScript declarations
+// (index.d.ts for require, index.d.mts for import). The ONNX entry (deformconv-wasm/onnx, bindings/onnx/) goes to
+// onnx.cjs, onnx.mjs and onnx-browser.mjs, which use the main bundles through their public exports (one copy of
+// the API, one set of WebAssembly modules).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +29,14 @@ await build({
   bundle: true, format: 'esm', platform: 'browser', target: 'es2020', banner, logLevel: 'warning', ...shared,
   // The Emscripten modules stay separate files next to the bundle, imported by relative path (see browser.js).
   external: ['./wasm/*'],
+});
+// The proxy's worker, found by browser.mjs as new URL('./proxy-worker.mjs', import.meta.url): one self-contained
+// script without import() (it imports the Emscripten modules from URLs the page sends), so that a bundler can
+// build it in any worker format.
+await build({
+  entryPoints: [join(root, 'bindings/proxy/worker.js')],
+  outfile: join(dist, 'proxy-worker.mjs'),
+  bundle: true, format: 'esm', platform: 'browser', target: 'es2020', banner, logLevel: 'warning', ...shared,
 });
 // Node's `import`: the CommonJS bundle through createRequire, so both forms share one implementation. Named
 // exports only, as in every entry point (a default export would exist in some and not in others).

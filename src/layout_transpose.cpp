@@ -51,6 +51,18 @@ void transpose_plane(const float* src, int64_t src_stride, int64_t channels, int
   transpose_plane_scalar(src, src_stride, channels, pixels, dst, dst_stride);
 }
 
+void transpose_plane_parallel(const float* src, int64_t src_stride, int64_t channels, int64_t pixels, float* dst,
+                              int64_t dst_stride, ThreadPool& pool) {
+  constexpr int64_t kPieceChannels = 32, kPiecePixels = 2048;
+  const int64_t channel_pieces = (channels + kPieceChannels - 1) / kPieceChannels;
+  const int64_t pixel_pieces = (pixels + kPiecePixels - 1) / kPiecePixels;
+  pool.parallel_for(channel_pieces * pixel_pieces, [&](int64_t piece, int) {
+    const int64_t c0 = piece / pixel_pieces * kPieceChannels, p0 = piece % pixel_pieces * kPiecePixels;
+    transpose_plane(src + c0 * src_stride + p0, src_stride, std::min(kPieceChannels, channels - c0),
+                    std::min(kPiecePixels, pixels - p0), dst + p0 * dst_stride + c0, dst_stride);
+  });
+}
+
 void transpose_plane_scalar(const float* src, int64_t src_stride, int64_t channels, int64_t pixels, float* dst,
                             int64_t dst_stride) {
   constexpr int64_t kBlock = 32;

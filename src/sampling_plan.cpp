@@ -32,12 +32,12 @@ OffsetView make_offset_view(const ConvParams& p, const float* offset, const floa
 
 namespace {
 
-// The loop both plans share: visits every (offset group g, tap, pixel q) of the tile with the sample
-// position (y, x) and mask value m, and the index of its plan entry.
+// The loop both plans share: visits every (offset group g in [first_group, end_group), tap, pixel q) of the
+// tile with the sample position (y, x) and mask value m, and the index of its plan entry.
 template <typename Visit>
 void for_each_sample(const ConvParams& p, const OffsetView& v, int64_t n, int64_t first_pixel, int64_t count,
-                     Visit visit) {
-  for (int64_t g = 0; g < p.offset_groups; ++g) {
+                     int64_t first_group, int64_t end_group, Visit visit) {
+  for (int64_t g = first_group; g < end_group; ++g) {
     for (int64_t i = 0; i < p.kernel_h; ++i) {
       for (int64_t j = 0; j < p.kernel_w; ++j) {
         const int64_t tap = i * p.kernel_w + j;
@@ -82,10 +82,11 @@ Corners corners_of(const SamplePoint& s, int64_t H, int64_t W, int64_t C) {
 }  // namespace
 
 void build_sampling_plan(const ConvParams& p, const OffsetView& v, int64_t n, int64_t first_pixel, int64_t count,
-                         const float* image, const float* zero_row, BilinearSample* plan) {
+                         int64_t first_group, int64_t end_group, const float* image, const float* zero_row,
+                         BilinearSample* plan) {
   const int64_t H = p.in_height, W = p.in_width, C = p.in_channels;
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  for_each_sample(p, v, n, first_pixel, count, [&](int64_t index, float y, float x, float m) {
+  for_each_sample(p, v, n, first_pixel, count, first_group, end_group, [&](int64_t index, float y, float x, float m) {
     const SamplePoint s = locate_sample(y, x, H, W);
     BilinearSample& e = plan[index];
     e.corner[0] = e.corner[1] = e.corner[2] = e.corner[3] = zero_row;
@@ -112,7 +113,7 @@ void build_gradient_plan(const ConvParams& p, const OffsetView& v, int64_t n, in
                          BilinearGradSample* plan) {
   const int64_t H = p.in_height, W = p.in_width, C = p.in_channels;
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  for_each_sample(p, v, n, first_pixel, count, [&](int64_t index, float y, float x, float m) {
+  for_each_sample(p, v, n, first_pixel, count, 0, p.offset_groups, [&](int64_t index, float y, float x, float m) {
     const SamplePoint s = locate_sample(y, x, H, W);
     BilinearGradSample& e = plan[index];
     e.value_inside = s.inside;

@@ -71,10 +71,12 @@ struct OffsetView {
 // Builds the view for a validated call (mask may be null; for MindSpore the mask is read from offset).
 OffsetView make_offset_view(const ConvParams& params, const float* offset, const float* mask);
 
-// Fills plan[(g * taps + k) * count + q] for pixels [first_pixel, first_pixel + count) of image n.
-// image: image n in NHWC (H*W rows of C_in floats); zero_row: C_in zeros.
+// Fills plan[(g * taps + k) * count + q] for pixels [first_pixel, first_pixel + count) of image n and offset
+// groups g in [first_group, end_group) (a work item that computes some weight groups only needs the offset
+// groups of their input channels). image: image n in NHWC (H*W rows of C_in floats); zero_row: C_in zeros.
 void build_sampling_plan(const ConvParams& params, const OffsetView& offsets, int64_t n, int64_t first_pixel,
-                         int64_t count, const float* image, const float* zero_row, BilinearSample* plan);
+                         int64_t count, int64_t first_group, int64_t end_group, const float* image,
+                         const float* zero_row, BilinearSample* plan);
 
 // One sample resolved for the backward pass. With d = the column gradient of the sample (one float per
 // channel of its offset group) and dot[k] = sum over those channels of d * corner[k]:

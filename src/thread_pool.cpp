@@ -38,12 +38,27 @@ void ThreadPool::worker_loop(int thread_index) {
     }
     if (stopping_.load()) return;
     seen = generation_.load(std::memory_order_acquire);
-    // Read before this worker reports its items done: a stop_spinning() after the parallel_for returns
-    // comes later, so the spin below sees it.
-    epoch = spin_epoch_.load(std::memory_order_acquire);
+    // Join the open call, if there still is one. (A worker that read an older generation may join a newer
+    // call here: it runs that call's items, which is just as right; it then joins once more and finds
+    // none left.) The spin epoch is read before joining: a stop_spinning() after the parallel_for returns
+    // comes after every worker that joined read it, so the spin below sees it. A worker that finds the call
+    // closed may wake after the call returned and a stop_spinning() followed: it takes the epoch of the
+    // call's start, so it spins for the next call unless a stop_spinning() came after that start.
+    const uint64_t current_epoch = spin_epoch_.load(std::memory_order_acquire);
+    uint32_t state = joined_.load(std::memory_order_acquire);
+    bool joined = false;
+    while ((state & kOpen) && !joined) {
+      joined = joined_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel, std::memory_order_acquire);
+    }
+    if (!joined) {  // the caller claimed every item already
+      epoch = call_epoch_.load(std::memory_order_acquire);
+      continue;
+    }
+    epoch = current_epoch;
     run_items(thread_index);
-    if (busy_workers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      // Under the mutex, so that a caller between its check and its wait cannot miss the notification.
+    if (joined_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // The last worker out of a closed call. Under the mutex, so that a caller between its check and its
+      // wait cannot miss the notification.
       std::lock_guard<std::mutex> lock(mutex_);
       work_done_.notify_one();
     }
@@ -62,14 +77,17 @@ void ThreadPool::parallel_for(int64_t count, FunctionRef<void(int64_t, int)> tas
     task_ = &task;
     count_ = count;
     next_item_.store(0);
-    busy_workers_.store(static_cast<int>(workers_.size()));
+    joined_.store(kOpen, std::memory_order_release);  // no worker is in: the previous call waited for them
+    call_epoch_.store(spin_epoch_.load(std::memory_order_acquire), std::memory_order_release);
     generation_.fetch_add(1, std::memory_order_acq_rel);
   }
   work_ready_.notify_all();
   run_items(0);
-  if (!spin_until([&] { return busy_workers_.load(std::memory_order_acquire) == 0; })) {
+  // Every item is claimed: close the call, then wait for the workers that joined it to finish theirs.
+  if (joined_.fetch_and(~kOpen, std::memory_order_acq_rel) != kOpen &&
+      !spin_until([&] { return joined_.load(std::memory_order_acquire) == 0; })) {
     std::unique_lock<std::mutex> lock(mutex_);
-    work_done_.wait(lock, [&] { return busy_workers_.load() == 0; });
+    work_done_.wait(lock, [&] { return joined_.load() == 0; });
   }
   task_ = nullptr;
 }

@@ -11,6 +11,11 @@
 // stop_spinning() cuts the wait for the next call short: a caller that knows its next call is far off, or
 // that other threads need the cores meanwhile (another library's thread pool running the layers between
 // ours), sends the workers to sleep as soon as the call is done.
+// A worker takes part in a call only if it joins while the call is open, i.e. before the caller has claimed
+// the last item: the caller then waits for the workers that joined (to finish their items), never for one
+// that has not woken yet. So a worker that the operating system (or, in a virtual machine, the host) has not
+// scheduled, or that is still waking from its sleep, costs the call nothing: the caller does its share. A
+// call of small items (weight packing, copies) used to wait for every worker to wake and find nothing left.
 #pragma once
 
 #include <atomic>
@@ -68,8 +73,12 @@ class ThreadPool {
   std::condition_variable work_done_;
   std::atomic<uint64_t> generation_{0};  // bumped (under mutex_) for each parallel_for; workers wait for it to change
   std::atomic<bool> stopping_{false};
-  std::atomic<int> busy_workers_{0};     // workers still running the current call's items
+  // kOpen while the call's items are not all claimed, plus the number of workers that joined the call and
+  // have not finished their items. A worker joins only while kOpen is set (compare-and-swap).
+  static constexpr uint32_t kOpen = 1u << 31;
+  std::atomic<uint32_t> joined_{0};
   std::atomic<uint64_t> spin_epoch_{0};  // bumped by stop_spinning(); a worker spins only while it is unchanged
+  std::atomic<uint64_t> call_epoch_{0};  // spin_epoch_ when the latest call began
   std::atomic<int> sleeping_workers_{0};
   const FunctionRef<void(int64_t, int)>* task_ = nullptr;
   int64_t count_ = 0;

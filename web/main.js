@@ -1,6 +1,7 @@
 // The demo page: wires the settings, the layout view (section 1), the picture and outputs (section 2) and the
 // code (section 3) to one state, and runs the operation through the package's own browser build.
-// Pipeline: load the library (threaded build when the page is cross-origin isolated, else SIMD-only) and probe
+// Pipeline: load the library (threaded build when the page is cross-origin isolated, else SIMD-only; it runs in a
+// Web Worker of its own, the proxy, so the page never waits for a call) and probe
 // for WebGPU -> settings build the tensors (operation.js) -> every edit updates the views at once and asks for a
 // recomputation; edits that arrive while one runs are folded into the next run, so dragging never queues up.
 // window.deformconvDemo exposes the state and tensors to the browser tests (tests/browser/).
@@ -304,8 +305,9 @@ function renderStatus() {
     ? `Cross-origin isolated: the threaded WebAssembly build runs with ${info.threads} threads (SIMD ${info.simdInstructions}).`
     : `Not cross-origin isolated (no SharedArrayBuffer): the SIMD-only WebAssembly build runs on 1 thread. ` +
       'Serve the page with the COOP/COEP headers (npm start does) for threads.';
+  if (info.proxy) status.textContent += ' The calls run in a Web Worker the library starts (its proxy), so the page never waits for them.';
   status.textContent += instances.webgpu ? ' WebGPU is available: switch backends in section 2.' : ` WebGPU: not used (${webgpuReason}).`;
-  Object.assign(status.dataset, { isolated, wasmBuild: info.wasmBuild, threads: info.threads, webgpu: Boolean(instances.webgpu) });
+  Object.assign(status.dataset, { isolated, wasmBuild: info.wasmBuild, threads: info.threads, webgpu: Boolean(instances.webgpu), proxy: info.proxy });
 }
 
 async function start() {

@@ -1,15 +1,20 @@
-// createDeformConv(): checks its options, decides which backends run the calls, loads them, and returns the
-// DeformConv instance. Platform differences (how a module file is found and loaded, how many cores there are,
-// whether threads can run) come in through `platform`, from node.js or browser.js:
+// createDeformConv(): checks its options, decides where the calls run (on this thread, or in the proxy's Web
+// Worker) and which backends run them, loads them, and returns the DeformConv instance. Platform differences
+// (how a module file is found and loaded, how many cores there are, whether threads can run, whether this is a
+// browser page's main thread) come in through `platform`, from node.js, browser.js or the proxy's worker.js:
 //   { logicalCores(), threadsUsable(), simdSupported(), relaxedSimdSupported(), warn(message),
 //     loadModule(file, pthreadPoolSize) (file: a build, '-relaxed' appended for its relaxed-SIMD form),
-//     initTimeoutMs (optional: how long a module may take to load) }
+//     initTimeoutMs (optional: how long a module, or the proxy's worker, may take to load),
+//     context: 'page' | 'worker' | 'node' (where this runs),
+//     startProxyWorker() (browsers: a new proxy worker), moduleUrl(build) (browsers: the URL of a build's module) }
 import { DeformConv } from './deform-conv.js';
+import { Runner } from './runner.js';
 import { describe } from './tensors.js';
+import { ProxyRunner, ProxyStartFailure } from '../proxy/proxy-runner.js';
 import { WasmBackend } from '../wasm/backend.js';
 import { GpuFailure, WebGpuBackend } from '../webgpu/backend.js';
 
-const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild', 'relaxedSimd', 'allowSpinning'];
+const CREATE_OPTIONS = ['backend', 'threads', 'gpuDevice', 'gpu', 'wasmBuild', 'relaxedSimd', 'allowSpinning', 'proxy'];
 const INIT_TIMEOUT_MS = 30000;
 
 /**
@@ -61,6 +66,10 @@ function checkCreateOptions(options) {
   if (relaxedSimd !== 'auto' && relaxedSimd !== true && relaxedSimd !== false) {
     throw new (typeof relaxedSimd === 'string' ? RangeError : TypeError)(`relaxedSimd must be 'auto', true or false, got ${describe(relaxedSimd)}`);
   }
+  const proxy = options.proxy === undefined ? 'auto' : options.proxy;
+  if (proxy !== 'auto' && proxy !== true && proxy !== false) {
+    throw new (typeof proxy === 'string' ? RangeError : TypeError)(`proxy must be 'auto', true or false, got ${describe(proxy)}`);
+  }
   if (options.threads !== undefined) {
     if (typeof options.threads !== 'number') throw new TypeError(`threads must be a number, got ${describe(options.threads)}`);
     if (!Number.isInteger(options.threads) || options.threads < 1 || options.threads > 256) {
@@ -78,15 +87,80 @@ function checkCreateOptions(options) {
   if (options.gpuDevice !== undefined && options.gpuDevice !== null && !isGpuDevice(options.gpuDevice)) {
     throw new TypeError(`gpuDevice must be a GPUDevice (from adapter.requestDevice()), got ${describe(options.gpuDevice)}`);
   }
+  const own = thisThreadOnly(options);
+  if (proxy === true && own) {
+    throw new TypeError(`proxy: true cannot take ${own}: it belongs to this thread and cannot be sent to the proxy's ` +
+      "Web Worker; leave proxy at 'auto' (the instance then runs on this thread) or pass proxy: false");
+  }
   return {
-    backend, wasmBuild, relaxedSimd, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu,
+    backend, wasmBuild, relaxedSimd, proxy, threads: options.threads, gpuDevice: options.gpuDevice, gpu: options.gpu,
     allowSpinning: options.allowSpinning !== false,
   };
 }
 
+/** The option that ties the instance to the calling thread, as a phrase for messages, or null. */
+function thisThreadOnly(options) {
+  if (options.gpuDevice !== undefined && options.gpuDevice !== null) return 'a gpuDevice (a GPUDevice)';
+  if (options.gpu !== undefined && options.gpu !== null) return 'a gpu object';
+  return null;
+}
+
 export async function createDeformConvOn(platform, options) {
   const o = checkCreateOptions(options);
-  return new DeformConv(await chooseBackends(platform, o), o.backend);
+  let where = whereCallsRun(platform, o);
+  if (where.proxy) {
+    // Every option but the three that stay here (gpuDevice and gpu are absent when the proxy runs the calls).
+    const { gpuDevice, gpu, proxy, ...workerOptions } = o;
+    try {
+      return new DeformConv(await ProxyRunner.start(platform, workerOptions, initTimeoutMs(platform)), where);
+    } catch (e) {
+      if (!(e instanceof ProxyStartFailure) || o.proxy === true) {
+        throw e instanceof ProxyStartFailure ? new Error(`proxy: true, but the proxy's worker did not start: ${e.message}`) : e;
+      }
+      where = { proxy: false, proxyReason: `the proxy's worker did not start (${e.message}), so the calls run on this thread` };
+      platform.warn(`deformconv-wasm: ${where.proxyReason}, and a long call keeps the page from responding while it runs.`);
+    }
+  }
+  return new DeformConv(await createRunner(platform, o), where);
+}
+
+/**
+ * The Runner of an instance on this thread, for options checked by checkCreateOptions (the proxy's worker
+ * makes its Runner here too, for the options the page checked). settings: Runner's (runner.js).
+ */
+export async function createRunner(platform, o, settings) {
+  return new Runner(await chooseBackends(platform, o), o.backend, settings);
+}
+
+/**
+ * Whether the calls run in the proxy's Web Worker: { proxy, proxyReason (why not; null when they do) }.
+ * - 'auto': on a browser page's main thread, where a call running on the page's thread would keep it from
+ *   responding (and the threaded build's wait for its pthreads would block it); not in a Web Worker, which is
+ *   off the main thread already, nor in Node.js; never with a gpuDevice or gpu object, which belong to the
+ *   calling thread.
+ * - true: in a Web Worker wherever the platform can start one (a page or a worker); an Error where it cannot.
+ * - false: on the calling thread.
+ */
+function whereCallsRun(platform, o) {
+  if (o.proxy === false) return { proxy: false, proxyReason: 'proxy: false' };
+  const own = thisThreadOnly(o);
+  if (own) return { proxy: false, proxyReason: `${own} was given, which belongs to this thread, so the calls run on it` };
+  const canStart = typeof platform.startProxyWorker === 'function';
+  if (o.proxy === true) {
+    if (!canStart) throw new Error(`proxy: true needs Web Workers, which ${platform.context === 'node' ? 'Node.js does not have' : 'this platform does not have'}; pass proxy: 'auto' or false`);
+    return { proxy: true, proxyReason: null };
+  }
+  if (platform.context === 'page' && canStart) return { proxy: true, proxyReason: null };
+  return {
+    proxy: false,
+    proxyReason: platform.context === 'node' ? 'Node.js: the calls run on the calling thread (the proxy is for a browser page\'s main thread)'
+      : platform.context === 'worker' ? 'this is a Web Worker already, off the page\'s main thread: the calls run on it'
+        : 'this page cannot start Web Workers, so the calls run on its thread',
+  };
+}
+
+function initTimeoutMs(platform) {
+  return platform.initTimeoutMs === undefined ? INIT_TIMEOUT_MS : platform.initTimeoutMs;
 }
 
 /**
@@ -193,7 +267,7 @@ function disposeModule(module) {
  * after the timeout is disposed when it arrives.
  */
 async function loadInTime(platform, file, pool) {
-  const ms = platform.initTimeoutMs === undefined ? INIT_TIMEOUT_MS : platform.initTimeoutMs;
+  const ms = initTimeoutMs(platform);
   const loading = Promise.resolve(platform.loadModule(file, pool));
   let timer = null, late = false;
   const timeout = new Promise((_, reject) => {

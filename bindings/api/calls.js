@@ -44,7 +44,11 @@ export function torchvisionCall(input, offset, weight, options, { backward = fal
     bias: tensorArg(o.bias, 'bias', { optional: true }),
   };
   if (backward) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
-  const { stride, padding, dilation, dataFormat } = torchvisionParams(o);
+  return torchvisionDescription(tensors, torchvisionParams(o), outputArg(o.output));
+}
+
+/** The description of a torchvision call from its checked tensors and parameters; output: 'cpu' | 'gpu-buffer'. */
+function torchvisionDescription(tensors, { stride, padding, dilation, dataFormat }, output = 'cpu') {
   const args = {
     convention: 'torchvision',
     dataFormat,
@@ -58,7 +62,7 @@ export function torchvisionCall(input, offset, weight, options, { backward = fal
     dilation,
     gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
   };
-  return { convention: 'torchvision', args, tensors, names: TORCHVISION_NAMES, output: outputArg(o.output) };
+  return { convention: 'torchvision', args, tensors, names: TORCHVISION_NAMES, output };
 }
 
 /** deformableConv2d's parameters from its arguments and options, checked (in the core's argument names). */
@@ -91,6 +95,11 @@ export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, 
     bias: tensorArg(o.bias, 'bias', { optional: true }),
   };
   if (backward) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
+  return mindsporeDescription(tensors, mindsporeParams(kernelSize, strides, padding, o), outputArg(o.output));
+}
+
+/** The description of a MindSpore call from its checked tensors and parameters; output: 'cpu' | 'gpu-buffer'. */
+function mindsporeDescription(tensors, params, output = 'cpu') {
   const args = {
     convention: 'mindspore',
     inputShape: tensors.input.shape,
@@ -98,16 +107,19 @@ export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, 
     offsetShape: tensors.offset.shape,
     maskShape: null,
     biasShape: tensors.bias ? tensors.bias.shape : null,
-    ...mindsporeParams(kernelSize, strides, padding, o),
+    ...params,
     gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
   };
-  return { convention: 'mindspore', args, tensors, names: MINDSPORE_NAMES, output: outputArg(o.output) };
+  return { convention: 'mindspore', args, tensors, names: MINDSPORE_NAMES, output };
 }
 
 // ---------------------------------------------------------------- prepared layers
-// A prepared layer holds the arguments of a call that describe the layer (weight, bias, parameters), checked
-// and copied once; each of its forward calls adds the per-image tensors and goes through the calls above, so
-// that it is validated, and rejected, exactly as the one-shot call.
+// A prepared layer holds the arguments of a call that describe the layer, checked and copied once: a plain
+// description { convention, tensors: { weight, bias }, params } (its tensors the layer's own copies). Each
+// forward call checks only its per-image arguments and joins them with the layer's into the description of a
+// one-shot call, so that it is validated, and rejected, exactly as the one-shot call. The layer's tensors are
+// not checked again: only their shapes are read, so a runner that keeps the data elsewhere (the proxy's worker)
+// may leave shapes alone in the description it keeps.
 
 const TORCHVISION_LAYER_OPTIONS = withoutOutput(TORCHVISION_OPTIONS).filter((name) => name !== 'mask');
 const MINDSPORE_LAYER_OPTIONS = withoutOutput(MINDSPORE_OPTIONS);
@@ -128,43 +140,54 @@ function layerTensors(weight, bias) {
   checkElementCount(w, 'weight');
   if (b) checkElementCount(b, 'bias');
   const purpose = 'for the prepared layer';
-  return { weight: copyOfTensor(w, 'weight', purpose), bias: b ? copyOfTensor(b, 'bias', purpose) : undefined };
+  return { weight: copyOfTensor(w, 'weight', purpose), bias: b ? copyOfTensor(b, 'bias', purpose) : null };
 }
 
 /**
  * prepareDeformConv2d(weight, options): checks what can be checked without an input (types, option names,
- * integer lists) and returns call(input, offset, forwardOptions) -> a torchvisionCall description.
+ * integer lists) and returns the layer's description.
  */
 export function torchvisionLayer(weight, options) {
   const o = checkOptions(options, 'options', TORCHVISION_LAYER_OPTIONS);
-  const { weight: w, bias } = layerTensors(weight, o.bias);
-  const layerOptions = { bias, ...torchvisionParams(o) };
-  return (input, offset, forwardOptions) => {
-    const f = checkOptions(forwardOptions, 'options', ['mask', 'output']);
-    return torchvisionCall(input, offset, w, { ...layerOptions, mask: f.mask, output: f.output });
-  };
+  return { convention: 'torchvision', tensors: layerTensors(weight, o.bias), params: torchvisionParams(o) };
 }
 
 /**
- * prepareDeformableConv2d(weight, kernelSize, strides, padding, options): as torchvisionLayer; returns
- * call(x, offsets) -> a mindsporeCall description.
+ * prepareDeformableConv2d(weight, kernelSize, strides, padding, options): as torchvisionLayer. The parameters
+ * are checked now and kept as fresh arrays (later changes to the caller's arrays do not reach the layer).
  */
 export function mindsporeLayer(weight, kernelSize, strides, padding, options) {
   const o = checkOptions(options, 'options', MINDSPORE_LAYER_OPTIONS);
-  const { weight: w, bias } = layerTensors(weight, o.bias);
-  // Checked now, and kept as fresh arrays (later changes to the caller's arrays do not reach the layer).
-  const p = mindsporeParams(kernelSize, strides, padding, o);
-  const layerOptions = {
-    bias, dilations: p.dilation, groups: p.groups, deformableGroups: p.offsetGroups, modulated: p.modulated, dataFormat: p.dataFormat,
-  };
-  return (x, offsets, forwardOptions, ...rest) => {
-    const isOptions = forwardOptions === undefined || forwardOptions === null ||
-      (typeof forwardOptions === 'object' && !Array.isArray(forwardOptions) && !('data' in forwardOptions) && !('gpuBuffer' in forwardOptions));
-    if (rest.some((r) => r !== undefined) || !isOptions || (forwardOptions && 'mask' in forwardOptions)) {
-      throw new TypeError('forward(x, offsets, { output }) of a prepared deformableConv2d layer takes x and offsets (and options); ' +
-        'the mask is part of offsets');
-    }
-    const f = checkOptions(forwardOptions, 'options', ['output']);
-    return mindsporeCall(x, w, offsets, p.kernelSize, p.stride, p.padding, { ...layerOptions, output: f.output });
-  };
+  const tensors = layerTensors(weight, o.bias);
+  return { convention: 'mindspore', tensors, params: mindsporeParams(kernelSize, strides, padding, o) };
+}
+
+/**
+ * The description of a prepared layer's forward call: forward(input, offset, { mask, output }) of a torchvision
+ * layer, forward(x, offsets, { output }) of a MindSpore one (args: the arguments forward() was given).
+ */
+export function layerCall(layer, args) {
+  const { weight, bias } = layer.tensors;
+  if (layer.convention === 'torchvision') {
+    const [input, offset, forwardOptions] = args;
+    const f = checkOptions(forwardOptions, 'options', ['mask', 'output']);
+    const tensors = {
+      input: tensorArg(input, 'input'),
+      offset: tensorArg(offset, 'offset'),
+      weight,
+      mask: tensorArg(f.mask, 'mask', { optional: true }),
+      bias,
+    };
+    return torchvisionDescription(tensors, layer.params, outputArg(f.output));
+  }
+  const [x, offsets, forwardOptions, ...rest] = args;
+  const isOptions = forwardOptions === undefined || forwardOptions === null ||
+    (typeof forwardOptions === 'object' && !Array.isArray(forwardOptions) && !('data' in forwardOptions) && !('gpuBuffer' in forwardOptions));
+  if (rest.some((r) => r !== undefined) || !isOptions || (forwardOptions && 'mask' in forwardOptions)) {
+    throw new TypeError('forward(x, offsets, { output }) of a prepared deformableConv2d layer takes x and offsets (and options); ' +
+      'the mask is part of offsets');
+  }
+  const f = checkOptions(forwardOptions, 'options', ['output']);
+  const tensors = { input: tensorArg(x, 'x'), weight, offset: tensorArg(offsets, 'offsets'), mask: null, bias };
+  return mindsporeDescription(tensors, layer.params, outputArg(f.output));
 }

@@ -10,15 +10,16 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-let warned = false;
+const warned = new Set(); // each message once
 const platform = {
+  context: 'node', // no proxy: calls run on the calling thread (see backend-choice.js)
   logicalCores: () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length) || 1,
   threadsUsable: () => typeof SharedArrayBuffer === 'function',
   simdSupported: wasmSimdSupported,
   relaxedSimdSupported: wasmRelaxedSimdSupported,
   warn: (message) => {
-    if (!warned) console.warn(message);
-    warned = true;
+    if (!warned.has(message)) console.warn(message);
+    warned.add(message);
   },
   async loadModule(build, pthreadPoolSize) {
     const base = path.join(__dirname, 'wasm', `deformconv-${build}-node`);

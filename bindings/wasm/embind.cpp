@@ -126,12 +126,7 @@ class Engine {
   void to_channels_last(double src, double dst, int channels, int pixels, int dst_stride) {
     const float* from = reinterpret_cast<const float*>(static_cast<uintptr_t>(src));
     float* to = reinterpret_cast<float*>(static_cast<uintptr_t>(dst));
-    constexpr int kPixelsPerItem = 2048;
-    const int items = (pixels + kPixelsPerItem - 1) / kPixelsPerItem;
-    pool_.parallel_for(items, [&](int64_t item, int) {
-      const int64_t p0 = item * kPixelsPerItem, count = std::min<int64_t>(kPixelsPerItem, pixels - p0);
-      dcn::transpose_plane(from + p0, pixels, channels, count, to + p0 * dst_stride, dst_stride);
-    });
+    dcn::transpose_plane_parallel(from, pixels, channels, pixels, to, dst_stride, pool_);
   }
 
   // Runs a validated backward call. pointers: { gradOutput, input, weight, offset, mask, gradInput,

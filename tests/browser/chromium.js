@@ -1,7 +1,8 @@
 // Starting Debian's Chromium for the browser tests, driven by playwright-core (docs/toolchain.md):
 // a fresh user-data folder per launch, flags that work as root and offline, WebGPU enabled (SwiftShader when
 // there is no GPU). Every page's console errors, uncaught exceptions and failed requests are collected, so a
-// test can insist that a page ran cleanly.
+// test can insist that a page ran cleanly, and its console warnings apart (the Web Workers' included), for the
+// tests of pages that must not warn either.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -14,7 +15,7 @@ const ARGS = [
 ];
 const ARTIFACTS = path.join(__dirname, '..', '.artifacts');
 
-/** Launches Chromium; resolves to { context, newPage(), problems, close() }. */
+/** Launches Chromium; resolves to { context, newPage(), problems, warnings, close() }. */
 async function launchChromium({ viewport = { width: 1280, height: 800 } } = {}) {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: run npm run setup (it installs Debian's chromium package)`);
@@ -24,9 +25,11 @@ async function launchChromium({ viewport = { width: 1280, height: 800 } } = {}) 
     executablePath: CHROMIUM, headless: true, args: ARGS, viewport,
   });
   const problems = [];
+  const warnings = [];
   const watch = (page) => {
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+      if (message.type() === 'warning') warnings.push(`${page.url()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
     page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`));
@@ -39,6 +42,7 @@ async function launchChromium({ viewport = { width: 1280, height: 800 } } = {}) 
   return {
     context,
     problems,
+    warnings,
     newPage: async () => context.pages().find((p) => p.url() === 'about:blank') || context.newPage(),
     close: async () => {
       await context.close();

@@ -2,7 +2,8 @@
 // isolated with the threaded build; still computes without the isolation headers (SIMD-only build); a dragged
 // sampling point gives the output the library computes for that offset (checked against a direct call in Node);
 // the layout highlight maps every cell for a 3x3 kernel with 2 offset groups as layouts.toMindSpore moves the
-// values; WebGPU runs in the page when that backend exists, and without it the page says why; no console errors;
+// values; WebGPU runs in the page when that backend exists, and without it the page says why; no console errors
+// or warnings (Emscripten's "Blocking on the main thread" included: the instances run in the proxy's worker);
 // screenshots for people to look at
 // (tests/.artifacts/demo-desktop.png, demo-phone.png).
 const { launchChromium, artifactPath } = require('./chromium');
@@ -103,8 +104,10 @@ describe('served with the cross-origin isolation headers', () => {
     expect(info.wasmBuild).toBe('threads');
     expect(info.relaxedSimd).toBe(true); // Chromium takes relaxed SIMD: the relaxed build's fused multiply-add
     expect(info.threads).toBeGreaterThan(1);
+    expect(info.proxy).toBe(true); // the default on a page's main thread
     const status = await page.textContent('#status');
     expect(status).toContain(`threaded WebAssembly build runs with ${info.threads} threads`);
+    expect(status).toContain('The calls run in a Web Worker the library starts (its proxy)');
     const runInfo = await page.textContent('#run-info');
     expect(runInfo).toMatch(new RegExp(`threaded build · ${info.threads} threads · SIMD: wasm-relaxed-simd · [0-9.]+ ms per call`));
     expect(runInfo).toContain('torchvision and MindSpore layouts agree');
@@ -258,9 +261,20 @@ describe('served with the cross-origin isolation headers', () => {
 });
 
 test('in a browser without WebGPU the page says why WebGPU is not used and offers no backend switch', async () => {
-  // navigator.gpu removed before the page's scripts run: what a browser without WebGPU shows.
+  // navigator.gpu removed before the page's scripts run, in the page and in the Web Workers it starts (the
+  // instances run in the proxy's worker, which has a navigator.gpu of its own): what a browser without WebGPU
+  // shows. A worker starts from a module that removes it, then imports the worker's own script.
   const page = await openDemo(isolatedServer, () => {
     Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+    const PageWorker = Worker;
+    window.Worker = class extends PageWorker {
+      constructor(url, options) {
+        const script = new URL(url, location.href).href;
+        const prelude = "Object.defineProperty(WorkerNavigator.prototype, 'gpu', { get: () => undefined, configurable: true });\n" +
+          `await import(${JSON.stringify(script)});`;
+        super(URL.createObjectURL(new Blob([prelude], { type: 'text/javascript' })), options);
+      }
+    };
   });
   try {
     const probe = await page.evaluate(() => ({
@@ -294,4 +308,8 @@ describe('served without the isolation headers', () => {
 
 test('no console errors, uncaught exceptions or failed requests on any page', () => {
   expect(browser.problems).toEqual([]);
+});
+
+test('no console warnings on any page (its Web Workers included): the proxy keeps the calls off the page\'s thread', () => {
+  expect(browser.warnings).toEqual([]);
 });

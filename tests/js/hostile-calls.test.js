@@ -39,7 +39,7 @@ describe.each(BUILDS)('malformed calls on the %s build', (build, options) => {
   beforeAll(async () => {
     dc = await api.createDeformConv(options);
     await expectGoldenCases(dc); // warm up: every lazily made structure exists before the heap is measured
-    heapBefore = dc._wasm.heapStats();
+    heapBefore = dc._runner.wasm.heapStats();
   });
   afterAll(() => dc.dispose());
 
@@ -52,7 +52,7 @@ describe.each(BUILDS)('malformed calls on the %s build', (build, options) => {
 
   test('afterwards the same instance computes every golden case, and its heap is as before', async () => {
     await expectGoldenCases(dc);
-    const heapAfter = dc._wasm.heapStats();
+    const heapAfter = dc._runner.wasm.heapStats();
     expect(heapAfter.allocatedBytes).toBe(heapBefore.allocatedBytes);
     expect(heapAfter.heapBytes).toBe(heapBefore.heapBytes);
   });

@@ -22,7 +22,7 @@ describe.each(BUILDS)('sizes and out-of-memory on the %s build', (build, options
   afterAll(() => dc.dispose());
 
   test('tensors beyond 2^31 - 1 elements are RangeErrors saying how many bytes they need', async () => {
-    const before = dc._wasm.heapStats();
+    const before = dc._runner.wasm.heapStats();
     const cases = [
       [() => dc.deformConv2d(tiny([1, 65536, 65536, 1]), tiny([1, 2, 65536, 1]), tiny([2, 65536, 1, 1])),
         /^input of shape \[1, 65536, 65536, 1\] has 4294967296 elements \(17179869184 bytes as float32\), more than the limit of 2147483647 elements$/],
@@ -38,11 +38,11 @@ describe.each(BUILDS)('sizes and out-of-memory on the %s build', (build, options
       await expect(p).rejects.toThrow(message);
       await expect(p).rejects.toBeInstanceOf(RangeError);
     }
-    expect(dc._wasm.heapStats()).toEqual(before); // nothing was allocated
+    expect(dc._runner.wasm.heapStats()).toEqual(before); // nothing was allocated
   });
 
   test('calls whose tensors fit the element limit but not 4 GiB are RangeErrors before any allocation', async () => {
-    const before = dc._wasm.heapStats();
+    const before = dc._runner.wasm.heapStats();
     const calls = [
       // input alone: 2^30 floats = 4 GiB
       ['input', () => dc.deformConv2d(tiny([1, 1024, 1024, 1024]), tiny([1, 2, 1024, 1024]), tiny([1, 1024, 1, 1]))],
@@ -57,12 +57,12 @@ describe.each(BUILDS)('sizes and out-of-memory on the %s build', (build, options
       await expect(p).rejects.toBeInstanceOf(RangeError);
       await expect(p).rejects.toThrow(new RegExp(`^${largest} of shape \\[[0-9, ]+\\] takes [0-9]+ bytes; the call needs [0-9]+ bytes \\([0-9.]+ GiB: [0-9]+ for its tensors and results, [0-9]+ of workspace\\), more than the 4294967296 bytes \\(4 GiB\\) this build can address \\(WebAssembly memory is at most 4 GiB\\)$`));
     }
-    expect(dc._wasm.heapStats()).toEqual(before);
+    expect(dc._runner.wasm.heapStats()).toEqual(before);
   });
 
   test('a real out-of-memory during a call is an Error and the instance keeps working', async () => {
-    const m = dc._wasm.module;
-    const baseline = dc._wasm.heapStats().allocatedBytes;
+    const m = dc._runner.wasm.module;
+    const baseline = dc._runner.wasm.heapStats().allocatedBytes;
     const layerWeight = filled([1024, 1024, 3, 3], 0.001);
     const layer = await dc.prepareDeformConv2d(layerWeight, { padding: 1 });
     const blocks = [];
@@ -77,7 +77,7 @@ describe.each(BUILDS)('sizes and out-of-memory on the %s build', (build, options
       for (let i = 0; i < 16; i++) top.push(m._malloc(16 << 20) >>> 0);
       for (let size = 1 << 27; size >= 16; size >>= 1) grab(size);
       blocks.push(...top);
-      expect(dc._wasm.heapStats().heapBytes).toBeGreaterThan(4 * 2 ** 30 - 2 ** 20);
+      expect(dc._runner.wasm.heapStats().heapBytes).toBeGreaterThan(4 * 2 ** 30 - 2 ** 20);
       // A 32 MiB hole above 3 GiB: calls there get heap addresses that _malloc returns as negative numbers.
       const i = top.findIndex((p, k) => top[k + 1] === p + (16 << 20) + 8 || top[k + 1] === p + (16 << 20) + 16);
       const hole = i >= 0 ? [top[i], top[i + 1]] : [top[14], top[15]];
@@ -124,7 +124,7 @@ describe.each(BUILDS)('sizes and out-of-memory on the %s build', (build, options
     for (const c of goldenCases()) {
       expectClose((await dc.deformConv2d(...torchvisionArgs(c))).data, c.output, FORWARD_TOLERANCE, c.name);
     }
-    expect(dc._wasm.heapStats().allocatedBytes).toBe(baseline);
+    expect(dc._runner.wasm.heapStats().allocatedBytes).toBe(baseline);
   });
 });
 
@@ -179,8 +179,8 @@ describe('instances', () => {
     await expect(a.deformConv2d(...caseTv(cases[0]))).rejects.toThrow(/disposed/);
     expect(Array.from((await b.deformConv2d(...caseTv(cases[1]))).data)).toEqual(Array.from(want[2]));
     expect(Array.from((await c3.deformableConv2d(...caseMs(cases[2]))).data)).toEqual(Array.from(want[5]));
-    expect(a._wasm).toBeNull();
-    expect(b._wasm.module).not.toBe(c3._wasm.module);
+    expect(a._runner.wasm).toBeNull();
+    expect(b._runner.wasm.module).not.toBe(c3._runner.wasm.module);
     b.dispose();
     c3.dispose();
   });

@@ -27,7 +27,7 @@ describe.each(WASM_BUILDS)('on the %s build', (build, options) => {
   const other = goldenCases().find((x) => x.name === 'batch3_groups3');
 
   test('a forward and a backward call read their arguments once', async () => {
-    const reads = countArgumentReads(dc._wasm.engine);
+    const reads = countArgumentReads(dc._runner.wasm.engine);
     const y = await dc.deformConv2d(...torchvisionArgs(c));
     expectClose(y.data, c.output, FORWARD_TOLERANCE, 'forward');
     expect(reads.count).toBe(1);
@@ -37,7 +37,7 @@ describe.each(WASM_BUILDS)('on the %s build', (build, options) => {
   });
 
   test('validate A, validate B, run A: A runs with its own parameters', async () => {
-    const engine = dc._wasm.engine;
+    const engine = dc._runner.wasm.engine;
     const argsOf = (x) => {
       const [input, offset, weight, o] = torchvisionArgs(x);
       return {
@@ -51,7 +51,7 @@ describe.each(WASM_BUILDS)('on the %s build', (build, options) => {
     expect(a.ok && b.ok).toBe(true);
     try {
       const [input, offset, weight, o] = torchvisionArgs(c);
-      const wasm = dc._wasm;
+      const wasm = dc._runner.wasm;
       const pointers = {};
       try {
         pointers.input = wasm.copyIn(input.data, 'input');
@@ -76,7 +76,7 @@ describe.each(WASM_BUILDS)('on the %s build', (build, options) => {
     const [input, offset, weight, o] = torchvisionArgs(c);
     const g = await dc.deformConv2dBackward({ data: Float32Array.from(c.grad_output), shape: c.shapes.output }, input, offset, weight, o);
     expect(g.gradWeight.shape).toEqual(weight.shape);
-    const engine = dc._wasm.engine;
+    const engine = dc._runner.wasm.engine;
     const validated = engine.validate({
       convention: 'torchvision', dataFormat: 'NCHW', inputShape: input.shape, weightShape: weight.shape, offsetShape: offset.shape,
       maskShape: null, biasShape: null, stride: o.stride, padding: o.padding, dilation: o.dilation, gradOutputShape: c.shapes.output,

@@ -158,15 +158,15 @@ describe.each(BUILDS)('prepared layers on the %s build', (build, options) => {
     const rand = random(14);
     const input = randomTensor(rand, [1, 16, 12, 12]), offset = randomTensor(rand, [1, 18, 12, 12], -2, 2);
     const weight = randomTensor(rand, [24, 16, 3, 3]), bias = randomTensor(rand, [24]);
-    const before = dc._wasm.heapStats().allocatedBytes;
+    const before = dc._runner.wasm.heapStats().allocatedBytes;
     const layer = await dc.prepareDeformConv2d(weight, { bias, padding: 1 });
     await layer.forward(input, offset);
-    const held = dc._wasm.heapStats().allocatedBytes;
+    const held = dc._runner.wasm.heapStats().allocatedBytes;
     expect(held).toBeGreaterThanOrEqual(before + 24 * 16 * 9 * 4); // the packed weights stay in the heap
     for (let i = 0; i < 200; i++) await layer.forward(input, offset);
-    expect(dc._wasm.heapStats().allocatedBytes).toBe(held);
+    expect(dc._runner.wasm.heapStats().allocatedBytes).toBe(held);
     layer.dispose();
-    expect(dc._wasm.heapStats().allocatedBytes).toBe(before);
+    expect(dc._runner.wasm.heapStats().allocatedBytes).toBe(before);
     await expect(layer.forward(input, offset)).rejects.toThrow('this prepared layer was disposed');
     layer.dispose(); // a second dispose does nothing
   });

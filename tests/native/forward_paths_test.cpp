@@ -1,8 +1,10 @@
 // The forward pass's code paths on random shapes the golden cases are too small to reach, against the
 // double-precision reference: several K blocks (segments cut at tap and offset-group boundaries), partial
-// weight panels, many tiles and a ragged last tile, the depthwise kernel, and the three input layouts (NCHW,
-// NCHW stored channels-last, NHWC), each at one, two and three threads, with the weights packed by the pass or
-// beforehand (pack_forward_weights).
+// weight panels, many tiles and a ragged last tile, tiles cut into output-channel slices (whole weight groups
+// or parts of one group's panels, when there are too few tiles for the threads), narrow weight groups gathered
+// several at a time (merged K blocks), the depthwise kernel, and the
+// three input layouts (NCHW, NCHW stored channels-last, NHWC), each at one, two and three threads (the same
+// bits at every thread count), with the weights packed by the pass or beforehand (pack_forward_weights).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -62,6 +64,7 @@ TEST_P(ForwardPaths, MatchesTheReference) {
   const std::vector<int64_t> out_shape = {s.N, s.Cout, Ho, Wo};
 
   for (Layout layout : {Layout::kNCHW, Layout::kNCHWStoredChannelsLast, Layout::kNHWC}) {
+    std::vector<float> one_thread;  // the output of the first thread count
     for (int threads : {1, 2, 3}) {
       SCOPED_TRACE(::testing::Message() << "layout " << static_cast<int>(layout) << " threads " << threads);
       ConvRequest rl = r;
@@ -98,6 +101,9 @@ TEST_P(ForwardPaths, MatchesTheReference) {
       tp.output = out_prepacked.data();
       ASSERT_TRUE(deform_conv2d_forward(pl, tp, pool).ok());
       EXPECT_EQ(0, std::memcmp(out.data(), out_prepacked.data(), 4 * out.size()));
+      // However the work is cut (tiles, slices), every output is summed in the same order.
+      if (one_thread.empty()) one_thread = out;
+      EXPECT_EQ(0, std::memcmp(out.data(), one_thread.data(), 4 * out.size()));
       if (layout == Layout::kNHWC) out = to_nchw(out, out_shape);
       EXPECT_TRUE(all_close(out, expected, kForwardTolerance));
       EXPECT_GT(forward_workspace_bytes(pl, threads, t.input_channels_last), 0);
@@ -119,6 +125,23 @@ const Shape kShapes[] = {
     // Depthwise: the fused kernel, channel runs cut by offset groups; stride and dilation 2.
     {"depthwise", 1, 12, 15, 14, 12, 3, 3, 2, 2, 2, 12, 3, false, true},
     {"depthwise_wide", 2, 37, 9, 9, 37, 3, 3, 1, 1, 1, 37, 1, true, false},
+    // One tile and 776 output channels: at two and three threads, slices of one group's panels (2 parts, or
+    // 3 uneven ones, the last panel partial for NR = 16 and 32).
+    {"slices_within_a_group", 1, 24, 6, 7, 776, 3, 3, 1, 1, 1, 1, 2, true, true},
+    // Four weight groups of 72 output channels in slices of two groups, each slice reading the input channels
+    // of one offset group (its sampling plan holds that group only).
+    {"slices_of_weight_groups", 1, 32, 5, 9, 288, 3, 3, 1, 1, 1, 4, 2, true, true},
+    // One tile, two groups of 512 output channels: a slice per group at two threads, half groups at three.
+    {"slices_of_half_groups", 1, 16, 4, 5, 1024, 3, 3, 1, 1, 1, 2, 1, true, false},
+    // Narrow weight groups whose columns are gathered several groups at a time (merged K blocks): 16 groups
+    // of 2 x 2 channels in one block, its runs cut at 4 offset groups (4 runs of 2 per gather call);
+    {"narrow_groups_merged", 1, 32, 7, 6, 32, 3, 3, 1, 1, 1, 16, 4, true, true},
+    // 3 input and 2 output channels per group, a 3x2 kernel: runs of 3 (no whole vector);
+    {"narrow_groups_partial_panel", 2, 18, 6, 5, 12, 3, 2, 1, 1, 1, 6, 3, true, false},
+    // one input and two output channels per group (a channel multiplier, not depthwise): runs of 1;
+    {"channel_multiplier", 1, 8, 9, 7, 16, 3, 3, 1, 1, 1, 8, 1, false, true},
+    // 64 groups of 1 x 4 channels, 32 per block, sliced by blocks at two and three threads.
+    {"merged_groups_sliced", 1, 64, 5, 6, 256, 3, 3, 1, 1, 1, 64, 2, true, true},
 };
 
 std::string shape_name(const ::testing::TestParamInfo<Shape>& info) { return info.param.name; }

@@ -194,6 +194,48 @@ TEST(HostileValues, NanInTensorsReachesExactlyTheOutputsItTouches) {
   }
 }
 
+// Weight groups stay apart whatever the GEMM does with them: NaN and infinity in one group's input channels
+// reach that group's outputs and no other group's, also for groups narrower than a GEMM panel (2 and 1 input
+// channels per group), whose columns the forward gathers several groups at a time.
+TEST(HostileValues, NonFiniteInputStaysInItsWeightGroup) {
+  for (const int64_t cg_in : {2, 1}) {
+    const int64_t groups = 8, C = groups * cg_in, Cout = 2 * groups, H = 5, W = 6;
+    ConvRequest r;
+    r.input_shape = {1, C, H, W};
+    r.weight_shape = {Cout, cg_in, 3, 3};
+    r.offset_shape = {1, 18, H, W};
+    r.has_mask = true;
+    r.mask_shape = {1, 9, H, W};
+    r.padding = {1, 1};
+    ConvParams p;
+    ASSERT_TRUE(validate(r, &p).ok());
+    std::mt19937 rng(7);
+    std::vector<float> input = random_vector(rng, static_cast<size_t>(p.input_elements), -1, 1);
+    const std::vector<float> weight = random_vector(rng, static_cast<size_t>(p.weight_elements), -1, 1);
+    const std::vector<float> offset = random_vector(rng, static_cast<size_t>(p.offset_elements), -1, 1);
+    const std::vector<float> mask = random_vector(rng, static_cast<size_t>(p.mask_elements), 0, 1);
+    input[static_cast<size_t>(cg_in * 1 * H * W + 7)] = kNaN;  // group 1
+    input[static_cast<size_t>(cg_in * 5 * H * W + 14)] = kInf;  // group 5
+    for (int threads : {1, 2, 3}) {
+      SCOPED_TRACE(::testing::Message() << cg_in << " input channels per group, " << threads << " threads");
+      std::vector<float> out(static_cast<size_t>(p.output_elements));
+      const ForwardTensors t{input.data(), weight.data(), offset.data(), mask.data(), nullptr, out.data()};
+      ThreadPool pool(threads);
+      ASSERT_TRUE(deform_conv2d_forward(p, t, pool).ok());
+      for (int64_t co = 0; co < Cout; ++co) {
+        const int64_t group = co / 2;
+        bool any_non_finite = false;
+        for (int64_t q = 0; q < H * W; ++q) {
+          const float y = out[static_cast<size_t>(co * H * W + q)];
+          any_non_finite |= !std::isfinite(y);
+          if (group != 1 && group != 5) ASSERT_TRUE(std::isfinite(y)) << "output channel " << co << " pixel " << q;
+        }
+        if (group == 1 || group == 5) EXPECT_TRUE(any_non_finite) << "output channel " << co;
+      }
+    }
+  }
+}
+
 // Regression (found by UndefinedBehaviorSanitizer, see tests/fuzz/README.md): the element count of a shape
 // of four huge dimensions was formed in double and converted to uint64_t, undefined behaviour beyond 2^64.
 TEST(HostileValues, HugeShapesAreReportedExactly) {

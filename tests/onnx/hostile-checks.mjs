@@ -272,11 +272,11 @@ export function hostileChecks(env) {
       // time show in rss); the third must not need more.
       await pass();
       const before = memory();
-      const heap = instance._wasm.heapStats();
+      const heap = instance._runner.wasm.heapStats();
       await pass();
       const after = memory();
       const grew = (key) => (after[key] - before[key]) / 2 ** 20;
-      const heapNow = instance._wasm.heapStats();
+      const heapNow = instance._runner.wasm.heapStats();
       assert(heapNow.allocatedBytes === heap.allocatedBytes, `the instance holds ${heapNow.allocatedBytes - heap.allocatedBytes} more bytes after the third pass`);
       assert(heapNow.heapBytes === heap.heapBytes, `the instance's heap grew from ${heap.heapBytes} to ${heapNow.heapBytes} bytes`);
       assert(grew('heapUsed') < 8, `the JS heap grew by ${grew('heapUsed').toFixed(1)} MiB`);

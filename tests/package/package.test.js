@@ -3,7 +3,8 @@
 // temporary folder), where require and import both work in Node (deformconv-wasm and deformconv-wasm/onnx, the
 // latter with the consumer's onnxruntime-web), TypeScript examples type-check against the
 // shipped declarations, a page bundled by Vite 7 with its default settings runs the operation in Chromium (with
-// and without cross-origin isolation), so does a module Web Worker bundled by Vite, and the unbundled browser
+// and without cross-origin isolation) in the proxy's Web Worker, which Vite bundles with its default worker
+// format, so does a module Web Worker bundled by Vite (there without the proxy), and the unbundled browser
 // build works inside a Web Worker.
 // Every run is checked against torchvision's numbers (tests/golden/basic_3x3.json).
 const { execFile } = require('child_process');
@@ -62,7 +63,7 @@ afterAll(async () => {
 
 test('npm pack ships the built WASM, JS, types, README and licence, and nothing else heavy', () => {
   const files = pack.files.map((f) => f.path);
-  const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.cjs', 'dist/index.mjs', 'dist/browser.mjs', 'dist/index.d.ts', 'dist/index.d.mts',
+  const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.cjs', 'dist/index.mjs', 'dist/browser.mjs', 'dist/proxy-worker.mjs', 'dist/index.d.ts', 'dist/index.d.mts',
     'dist/onnx.cjs', 'dist/onnx.mjs', 'dist/onnx-browser.mjs', 'dist/onnx.d.ts', 'dist/onnx.d.mts'];
   for (const build of ['threads', 'simd', 'threads-relaxed', 'simd-relaxed']) {
     required.push(`dist/wasm/deformconv-${build}-node.cjs`, `dist/wasm/deformconv-${build}-node.wasm`,
@@ -110,11 +111,11 @@ test("require('deformconv-wasm/onnx') works in Node with the consumer's onnxrunt
   expectOnnxResult(result, 'require');
 });
 
-test("import from 'deformconv-wasm/onnx' works in Node, named and default", async () => {
+test("import from 'deformconv-wasm/onnx' works in Node, named exports and no default", async () => {
   const { stdout } = await run(process.execPath, ['onnx-check.mjs'], { cwd: app, timeout: 120000 });
   const result = JSON.parse(stdout);
   expect(result.resolved).toBe(`file://${path.join(app, 'node_modules', 'deformconv-wasm', 'dist', 'onnx.mjs')}`);
-  expect(result.defaultHasApi).toBe(true);
+  expect(result.hasDefault).toBe(false);
   expectOnnxResult(result, 'import');
 });
 
@@ -158,8 +159,13 @@ describe('pages bundled by Vite 7', () => {
     }
   }
 
-  test('the bundle carries the .wasm files and the pthread worker as assets', () => {
+  test('the bundle carries the .wasm files, the pthread worker and the proxy\'s worker as assets', () => {
     const assets = fs.readdirSync(path.join(app, 'vite-page', 'dist', 'assets'));
+    // The proxy's worker, bundled by Vite as a worker script of its own (its default format, iife): one file
+    // without import() of its own, which takes the modules' URLs from the page.
+    const proxyWorker = assets.filter((f) => /^proxy-worker-.*\.js$/.test(f));
+    expect(proxyWorker.length).toBe(1);
+    expect(fs.readFileSync(path.join(app, 'vite-page', 'dist', 'assets', proxyWorker[0]), 'utf8')).not.toMatch(/\bimport\s*\(\s*["'`]/);
     // The threaded and SIMD-only builds, each plain and with relaxed SIMD, and the SIMD-free validator the
     // WebGPU backend uses without SIMD.
     expect(assets.filter((f) => f.endsWith('.wasm')).length).toBe(5);
@@ -174,6 +180,7 @@ describe('pages bundled by Vite 7', () => {
     expect(result.info.wasmBuild).toBe('threads');
     expect(result.info.relaxedSimd).toBe(true); // Chromium takes relaxed SIMD: the bundle carries that build too
     expect(result.info.threads).toBeGreaterThan(1);
+    expect(result.info.proxy).toBe(true); // the calls ran in the proxy's worker, which Vite bundled
     expectCaseResult(result, 'Vite page');
   });
 
@@ -181,7 +188,7 @@ describe('pages bundled by Vite 7', () => {
     const result = await openBundle('vite-page', false);
     expect(result.error).toBeUndefined();
     expect(result.isolated).toBe(false);
-    expect(result.info).toMatchObject({ wasmBuild: 'simd', relaxedSimd: true, threads: 1 });
+    expect(result.info).toMatchObject({ wasmBuild: 'simd', relaxedSimd: true, threads: 1, proxy: true });
     expectCaseResult(result, 'Vite page (not isolated)');
   });
 
@@ -191,6 +198,9 @@ describe('pages bundled by Vite 7', () => {
       expect(result.error).toBeUndefined();
       expect(result.isolated).toBe(isolation);
       expect(result.worker.info.wasmBuild).toBe(isolation ? 'threads' : 'simd');
+      // In the page's own worker the instance runs on that worker's thread; on the page, in the proxy's worker.
+      expect(result.worker.info.proxy).toBe(false);
+      expect(result.main.info.proxy).toBe(true);
       expectCaseResult(result.main, `Vite worker page, main thread (isolated: ${isolation})`);
       expectCaseResult(result.worker, `Vite worker page, worker (isolated: ${isolation})`);
     }
@@ -206,6 +216,7 @@ test('the unbundled browser build works inside a module Web Worker', async () =>
     const result = await page.evaluate(() => window.result);
     expect(result.isolated).toBe(true);
     expect(result.info.wasmBuild).toBe('threads');
+    expect(result.info.proxy).toBe(false);
     expectCaseResult(result, 'worker');
   } finally {
     await page.close();
@@ -213,6 +224,7 @@ test('the unbundled browser build works inside a module Web Worker', async () =>
   }
 });
 
-test('no console errors, uncaught exceptions or failed requests in any page', () => {
+test('no console errors, uncaught exceptions or failed requests in any page, and no warnings', () => {
   expect(browser.problems).toEqual([]);
+  expect(browser.warnings).toEqual([]);
 });

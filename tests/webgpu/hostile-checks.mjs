@@ -123,11 +123,11 @@ async function runHostileChecks(results, { api, device, cases, names, goldenName
   const counters = { maxBytes: Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) };
   const dc = await api.createDeformConv({ backend: 'webgpu', gpuDevice: limitedDevice(device, counters) });
   try {
-    assert(dc._wasm.build === 'simd', `the validator is the ${dc._wasm.build} build, which has no heapStats()`);
+    assert(dc._runner.wasm.build === 'simd', `the validator is the ${dc._runner.wasm.build} build, which has no heapStats()`);
     // Warm up: one golden case through every check, so that every pipeline and lazily made structure exists.
     const warmUp = (await goldenChecks(dc, cases.slice(0, 1), goldenNames)).filter((r) => !r.ok);
     assert(!warmUp.length, `the warm-up calls failed: ${warmUp.map((r) => `${r.name}: ${r.message}`).join('\n')}`);
-    const heapBefore = dc._wasm.heapStats();
+    const heapBefore = dc._runner.wasm.heapStats();
     const gpuBefore = { submits: counters.submits, created: counters.created };
 
     // 1. the malformed calls, one entry point per check
@@ -146,7 +146,7 @@ async function runHostileChecks(results, { api, device, cases, names, goldenName
     await check(results, names[4], async () => {
       assert(counters.submits === gpuBefore.submits, `the malformed calls submitted ${counters.submits - gpuBefore.submits} command buffers`);
       assert(counters.created === gpuBefore.created, `the malformed calls made ${counters.created - gpuBefore.created} buffers`);
-      const heapAfter = dc._wasm.heapStats();
+      const heapAfter = dc._runner.wasm.heapStats();
       assert(heapAfter.allocatedBytes === heapBefore.allocatedBytes && heapAfter.heapBytes === heapBefore.heapBytes,
         `the validator's heap was ${JSON.stringify(heapBefore)} and is ${JSON.stringify(heapAfter)}`);
     });

@@ -17,6 +17,14 @@ const plainEverywhere: DeformConv = await createDeformConv({ relaxedSimd: false 
 const relaxedOrError: DeformConv = await createDeformConv({ relaxedSimd: true, wasmBuild: 'simd' });
 // @ts-expect-error relaxedSimd is 'auto' or a boolean
 await createDeformConv({ relaxedSimd: 'yes' });
+// The proxy: where the calls run (a Web Worker of the package's, on a page's main thread by default).
+const inWorker: DeformConv = await createDeformConv({ proxy: true });
+const onThisThread: DeformConv = await createDeformConv({ proxy: false });
+const proxied: boolean = inWorker.info().proxy;
+const whyNot: string | null = onThisThread.info().proxyReason;
+console.log(proxied, whyNot, (await createDeformConv({ proxy: 'auto' })).backend);
+// @ts-expect-error proxy is 'auto' or a boolean
+await createDeformConv({ proxy: 'worker' });
 
 const zeros = (...shape: number[]): Tensor => ({ data: new Float32Array(shape.reduce((a, b) => a * b)), shape });
 const input = zeros(1, 4, 8, 8), weight = zeros(6, 4, 3, 3), offset = zeros(1, 18, 8, 8), mask = zeros(1, 9, 8, 8);
