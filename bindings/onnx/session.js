@@ -95,7 +95,9 @@ export async function createInferenceSession(platform, model, options) {
     const ours = { ...o.ours, allowSpinning: false };
     if (shared) {
       if (!shared.device && ortSessions) shared.device = await onnxruntimeDevice(o.ort);
-      Object.assign(ours, { backend: 'webgpu' }, shared.device ? { gpuDevice: shared.device } : {});
+      // proxy: false: on a page's main thread the instance must run here, where the shared device and its
+      // buffers are (the proxy's worker cannot reach them).
+      Object.assign(ours, { backend: 'webgpu', proxy: false }, shared.device ? { gpuDevice: shared.device } : {});
     }
     dc = await platform.createDeformConv(ours);
     if (shared && !shared.device) shared.device = dc.gpuDevice; // ours, for onnxruntime's later sessions

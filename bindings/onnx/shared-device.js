@@ -20,7 +20,8 @@ function providerName(ep) {
 
 /**
  * Whether the session hands tensors over as GPU buffers: onnxruntime's first execution provider is 'webgpu' and
- * this package's backend is WebGPU (backend 'webgpu', or not given; 'auto' and 'wasm' keep the CPU hand-over).
+ * this package's backend is WebGPU (backend 'webgpu', or not given; 'auto' and 'wasm' keep the CPU hand-over,
+ * and so does a caller's instance run through the proxy, whose device stays in its worker).
  * Returns null, or { device } (the caller's device, or null until one is known). Throws a TypeError for two
  * different devices.
  * ours: createDeformConv's options given to the session; deformConv: the caller's instance, or null.
@@ -29,6 +30,8 @@ export function planSharedDevice(ortOptions, ours, deformConv) {
   const eps = Array.isArray(ortOptions.executionProviders) ? ortOptions.executionProviders : [];
   if (!eps.length || providerName(eps[0]) !== 'webgpu') return null;
   if (deformConv ? deformConv.backend !== 'webgpu' : ours.backend !== undefined && ours.backend !== 'webgpu') return null;
+  // A caller's instance whose calls run in the proxy's Web Worker has no device on this thread to share.
+  if (deformConv && !deformConv.gpuDevice) return null;
   const given = [];
   if (ours.gpuDevice) given.push(['gpuDevice', ours.gpuDevice]);
   if (deformConv && deformConv.gpuDevice) given.push(['the deformConv instance\'s device', deformConv.gpuDevice]);

@@ -269,8 +269,9 @@ export async function residentChecks({ api, newDevice, named, names }) {
 
   await check(results, names[4], async () => {
     const device = await newDevice();
-    const wasm = await api.createDeformConv({ backend: 'wasm' });
-    const auto = await api.createDeformConv({ backend: 'auto', threads: 1 });
+    // On this thread (proxy: false): a proxied instance's message is the proxy's (tests/browser/proxy.test.js).
+    const wasm = await api.createDeformConv({ backend: 'wasm', proxy: false });
+    const auto = await api.createDeformConv({ backend: 'auto', threads: 1, proxy: false });
     const made = [];
     try {
       const [input, offset, weight, o] = torchvisionArgs(basic);
