@@ -21,8 +21,46 @@ export interface Tensor {
   shape: number[];
 }
 
-/** Anything accepted as a tensor: { data, shape }, or an onnxruntime-web Tensor ({ data, dims }). */
+/** Anything accepted as a tensor in CPU memory: { data, shape }, or an onnxruntime-web Tensor ({ data, dims }). */
 export type TensorLike = { data: Float32Array; shape: readonly number[] } | { data: Float32Array; dims: readonly number[] };
+
+/**
+ * A GPU-resident tensor (WebGPU backend only): float32 elements in row-major order at the start of a GPUBuffer
+ * of the instance's device (dc.gpuDevice), read in place, never mapped or copied to the CPU. The buffer needs
+ * the usage STORAGE, and COPY_SRC too when the call is split into chunks (larger than the device's
+ * maxStorageBufferBindingSize); it must hold at least 4 bytes per element (it may be larger), not be mapped and
+ * not be destroyed. An onnxruntime-web Tensor whose location is 'gpu-buffer' is one. The caller keeps owning it.
+ */
+export type GpuTensorLike = { gpuBuffer: GPUBufferLike; shape: readonly number[] } | { gpuBuffer: GPUBufferLike; dims: readonly number[] };
+
+/** A tensor argument of a call: in CPU memory, or (WebGPU backend) in a GPU buffer. */
+export type AnyTensor = TensorLike | GpuTensorLike;
+
+/** The part of a WebGPU GPUBuffer this package uses (a GPUBuffer is one). */
+export interface GPUBufferLike {
+  readonly size: number;
+  /** GPUBufferUsage flags. */
+  readonly usage: number;
+  readonly mapState?: string;
+  destroy(): void;
+  mapAsync(mode: number, offset?: number, size?: number): Promise<unknown>;
+}
+
+/**
+ * The result of a forward call with output: 'gpu-buffer' (WebGPU backend only): a new GPUBuffer of the
+ * instance's device (usage STORAGE | COPY_SRC | COPY_DST, size rounded up to 16 bytes) holding the output's
+ * float32 elements in row-major order. The caller owns it: read it (copyBufferToBuffer into a MAP_READ buffer),
+ * bind it, hand it to onnxruntime (ort.Tensor.fromGpuBuffer), and call dispose(), which destroys the buffer
+ * (a second dispose() does nothing). It outlives the instance: dc.dispose() does not destroy it.
+ */
+export interface GpuTensor {
+  gpuBuffer: GPUBufferLike;
+  shape: number[];
+  dispose(): void;
+}
+
+/** Where a forward call leaves its output: 'cpu' (default: a Tensor) or 'gpu-buffer' (WebGPU only: a GpuTensor). */
+export type OutputLocation = 'cpu' | 'gpu-buffer';
 
 export interface CreateOptions {
   /**
@@ -165,9 +203,9 @@ export type Padding = number | [number, number] | [number, number, number, numbe
 
 export interface DeformConv2dOptions {
   /** (C_out) */
-  bias?: TensorLike | null;
+  bias?: AnyTensor | null;
   /** DCNv2 modulation, (N, offset_groups·kh·kw, Ho, Wo): a raw multiplier (no sigmoid). Omit for DCNv1. */
-  mask?: TensorLike | null;
+  mask?: AnyTensor | null;
   /** number or [sh, sw]; default 1. */
   stride?: number | [number, number];
   /** default 0. */
@@ -183,7 +221,7 @@ export interface DeformConv2dOptions {
 
 export interface DeformableConv2dOptions {
   /** (C_out) */
-  bias?: TensorLike | null;
+  bias?: AnyTensor | null;
   /** [1, 1, dh, dw]; default [1, 1, 1, 1]. */
   dilations?: [number, number, number, number];
   /** Weight groups; default 1. */
@@ -199,8 +237,20 @@ export interface DeformableConv2dOptions {
   dataFormat?: 'NCHW' | 'NHWC';
 }
 
-/** The layer half of DeformConv2dOptions, given once to prepareDeformConv2d (mask comes with each input). */
-export type DeformConv2dLayerOptions = Omit<DeformConv2dOptions, 'mask'>;
+/**
+ * Where a forward call leaves its output. 'gpu-buffer' (WebGPU backend only; a WebAssembly instance rejects it
+ * with a TypeError) resolves to a GpuTensor instead of a Tensor: nothing is read back. Backward calls have no
+ * such option: their gradients come back in CPU memory.
+ */
+export interface ForwardOutputOption<O extends OutputLocation = OutputLocation> {
+  output?: O;
+}
+
+/** The layer half of DeformConv2dOptions, given once to prepareDeformConv2d (mask comes with each input). The
+ * layer's weight and bias are in CPU memory (the layer keeps its own copy). */
+export type DeformConv2dLayerOptions = Omit<DeformConv2dOptions, 'mask' | 'bias'> & { bias?: TensorLike | null };
+/** The layer half of DeformableConv2dOptions (bias in CPU memory). */
+export type DeformableConv2dLayerOptions = Omit<DeformableConv2dOptions, 'bias'> & { bias?: TensorLike | null };
 
 /**
  * A layer prepared for many forward calls: its weight, bias and parameters were checked and copied when it was
@@ -212,11 +262,12 @@ export type DeformConv2dLayerOptions = Omit<DeformConv2dOptions, 'mask'>;
 export interface DeformConv2dLayer {
   readonly convention: 'torchvision';
   /**
-   * deformConv2d(input, offset, weight, { ...layer options, mask }). Resolves to (N, C_out, Ho, Wo), or
-   * (N, Ho, Wo, C_out) for a layer prepared with dataFormat 'NHWC'. Rejects as deformConv2d does, and with an
-   * Error after dispose().
+   * deformConv2d(input, offset, weight, { ...layer options, mask, output }). Resolves to (N, C_out, Ho, Wo), or
+   * (N, Ho, Wo, C_out) for a layer prepared with dataFormat 'NHWC'; a GpuTensor with output 'gpu-buffer'.
+   * Rejects as deformConv2d does, and with an Error after dispose().
    */
-  forward(input: TensorLike, offset: TensorLike, options?: { mask?: TensorLike | null }): Promise<Tensor>;
+  forward(input: AnyTensor, offset: AnyTensor, options: { mask?: AnyTensor | null; output: 'gpu-buffer' }): Promise<GpuTensor>;
+  forward(input: AnyTensor, offset: AnyTensor, options?: { mask?: AnyTensor | null; output?: 'cpu' }): Promise<Tensor>;
   /** Frees the layer's packed weights and GPU buffers; later calls reject with an Error. Idempotent. */
   dispose(): void;
 }
@@ -226,9 +277,11 @@ export interface DeformableConv2dLayer {
   readonly convention: 'mindspore';
   /**
    * deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) with the layer's arguments.
-   * Resolves to (N, C_out, Ho, Wo), or (N, Ho, Wo, C_out) with dataFormat 'NHWC'.
+   * Resolves to (N, C_out, Ho, Wo), or (N, Ho, Wo, C_out) with dataFormat 'NHWC'; a GpuTensor with output
+   * 'gpu-buffer'.
    */
-  forward(x: TensorLike, offsets: TensorLike): Promise<Tensor>;
+  forward(x: AnyTensor, offsets: AnyTensor, options: { output: 'gpu-buffer' }): Promise<GpuTensor>;
+  forward(x: AnyTensor, offsets: AnyTensor, options?: { output?: 'cpu' }): Promise<Tensor>;
   /** Frees the layer's packed weights and GPU buffers; later calls reject with an Error. Idempotent. */
   dispose(): void;
 }
@@ -241,6 +294,14 @@ export declare class DeformConv {
   /** What this instance runs on. Throws an Error after dispose(). */
   info(): Info;
   /**
+   * The GPUDevice the WebGPU backend runs on (the gpuDevice given, or the one the instance made), or null on
+   * WebAssembly and when the calls run in the proxy's Web Worker (which rejects GPU-resident tensors with a
+   * TypeError: create the instance with gpuDevice). GPU-resident tensors must be buffers of this device; share
+   * it with onnxruntime-web (executionProviders: [{ name: 'webgpu', device }]) to hand tensors over without
+   * copies.
+   */
+  readonly gpuDevice: GPUDeviceLike | null;
+  /**
    * torchvision.ops.deform_conv2d(input, offset, weight, bias, stride, padding, dilation, mask).
    * input (N, C_in, H, W); offset (N, 2·G·kh·kw, Ho, Wo) with (dy, dx) pairs; weight (C_out, C_in/groups, kh, kw);
    * with dataFormat 'NHWC', input (N, H, W, C_in), offset and mask channels-last too.
@@ -250,28 +311,44 @@ export declare class DeformConv {
    * (empty outputs; an input without pixels gives the bias).
    * Rejects with TypeError (wrong kinds of value), RangeError (shapes, sizes, parameters) or Error (out of
    * memory, disposed, a backend failure): see the top of this file.
+   * On WebGPU any tensor may be GPU-resident ({ gpuBuffer, shape }: GpuTensorLike), and output 'gpu-buffer'
+   * resolves to a GpuTensor the caller owns. A bad buffer (another device's, destroyed, mapped, without STORAGE)
+   * is a TypeError naming the argument; one too small for its shape a RangeError. Such calls never fall back to
+   * WebAssembly (a GPU failure rejects with an Error); a WebAssembly instance rejects them with a TypeError.
    */
-  deformConv2d(input: TensorLike, offset: TensorLike, weight: TensorLike, options?: DeformConv2dOptions): Promise<Tensor>;
+  deformConv2d(input: AnyTensor, offset: AnyTensor, weight: AnyTensor, options: DeformConv2dOptions & { output: 'gpu-buffer' }): Promise<GpuTensor>;
+  deformConv2d(input: AnyTensor, offset: AnyTensor, weight: AnyTensor, options?: DeformConv2dOptions & ForwardOutputOption<'cpu'>): Promise<Tensor>;
   /**
    * mindspore.ops.deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias, dilations,
    * groups, deformable_groups, modulated). offsets (N, 3·G·kh·kw, Ho, Wo) = [dx block | dy block | mask block].
    * strides [1, 1, sh, sw]; padding [top, bottom, left, right]. Resolves to (N, C_out, Ho, Wo), or
-   * (N, Ho, Wo, C_out) with dataFormat 'NHWC'. Rejects as deformConv2d does.
+   * (N, Ho, Wo, C_out) with dataFormat 'NHWC'. Rejects as deformConv2d does; takes GPU-resident tensors and
+   * output 'gpu-buffer' as deformConv2d does.
    */
   deformableConv2d(
-    x: TensorLike,
-    weight: TensorLike,
-    offsets: TensorLike,
+    x: AnyTensor,
+    weight: AnyTensor,
+    offsets: AnyTensor,
     kernelSize: number | [number, number],
     strides: [number, number, number, number],
     padding: [number, number, number, number],
-    options?: DeformableConv2dOptions,
+    options: DeformableConv2dOptions & { output: 'gpu-buffer' },
+  ): Promise<GpuTensor>;
+  deformableConv2d(
+    x: AnyTensor,
+    weight: AnyTensor,
+    offsets: AnyTensor,
+    kernelSize: number | [number, number],
+    strides: [number, number, number, number],
+    padding: [number, number, number, number],
+    options?: DeformableConv2dOptions & ForwardOutputOption<'cpu'>,
   ): Promise<Tensor>;
   /**
    * A torchvision layer prepared for many forward calls (a model's layer run on frame after frame): the weights
    * are copied and packed once instead of at every call. Rejects with TypeError/RangeError for what can be
    * checked without an input (shape errors come with the first forward call), with an Error when the instance
-   * was disposed or the copy of the weights does not fit in memory.
+   * was disposed or the copy of the weights does not fit in memory. The weight and bias are in CPU memory (a
+   * GPU-resident one is a TypeError); the forward calls take GPU-resident tensors on WebGPU.
    */
   prepareDeformConv2d(weight: TensorLike, options?: DeformConv2dLayerOptions): Promise<DeformConv2dLayer>;
   /** A MindSpore layer prepared for many forward calls (see prepareDeformConv2d). */
@@ -280,18 +357,18 @@ export declare class DeformConv {
     kernelSize: number | [number, number],
     strides: [number, number, number, number],
     padding: [number, number, number, number],
-    options?: DeformableConv2dOptions,
+    options?: DeformableConv2dLayerOptions,
   ): Promise<DeformableConv2dLayer>;
   /**
    * Gradients of deformConv2d for a given gradient of its output (same shape as the output), with the same
    * arguments as the forward call. Each gradient has the shape (and data format) of its input. Rejects as
-   * deformConv2d does.
+   * deformConv2d does. On WebGPU the tensors may be GPU-resident; the gradients come back in CPU memory.
    */
   deformConv2dBackward(
-    gradOutput: TensorLike,
-    input: TensorLike,
-    offset: TensorLike,
-    weight: TensorLike,
+    gradOutput: AnyTensor,
+    input: AnyTensor,
+    offset: AnyTensor,
+    weight: AnyTensor,
     options?: DeformConv2dOptions,
   ): Promise<{ gradInput: Tensor; gradOffset: Tensor; gradMask: Tensor | null; gradWeight: Tensor; gradBias: Tensor | null }>;
   /**
@@ -299,10 +376,10 @@ export declare class DeformConv {
    * blocks (the mask block is 0 when modulated is false).
    */
   deformableConv2dBackward(
-    gradOutput: TensorLike,
-    x: TensorLike,
-    weight: TensorLike,
-    offsets: TensorLike,
+    gradOutput: AnyTensor,
+    x: AnyTensor,
+    weight: AnyTensor,
+    offsets: AnyTensor,
     kernelSize: number | [number, number],
     strides: [number, number, number, number],
     padding: [number, number, number, number],

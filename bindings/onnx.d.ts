@@ -38,7 +38,9 @@ export interface OwnSessionOptions<O extends OrtModule> extends Omit<CreateOptio
 /**
  * InferenceSession.create's options: `ort`, this package's (as createDeformConv takes them), and
  * onnxruntime's session options (executionProviders, graphOptimizationLevel, extra, ...), which apply to every
- * onnxruntime session the model is split into.
+ * onnxruntime session the model is split into. With executionProviders ['webgpu'] (first) and backend 'webgpu'
+ * or none, both sides share one GPUDevice and tensors cross as GPU buffers (README, Models, WebGPU);
+ * preferredOutputLocation then says where run() leaves the graph's outputs ('gpu-buffer': yours to dispose()).
  */
 export type SessionOptions<O extends OrtModule> = OwnSessionOptions<O> & Omit<OrtSessionOptionsOf<O>, keyof OwnSessionOptions<O>>;
 

@@ -5,10 +5,20 @@
 // torchvision.ops.deform_conv2d(input, offset, weight, bias, stride, padding, dilation, mask)
 // mindspore.ops.deformable_conv2d(x, weight, offsets, kernel_size, strides, padding, bias, dilations, groups,
 //                                 deformable_groups, modulated)
-import { checkElementCount, checkOptions, copyOfTensor, dataFormatArg, describe, intArg, intList, tensorArg } from './tensors.js';
+import { checkElementCount, checkOptions, copyOfTensor, dataFormatArg, describe, intArg, intList, isGpuTensor, outputArg, tensorArg } from './tensors.js';
 
-const TORCHVISION_OPTIONS = ['bias', 'mask', 'stride', 'padding', 'dilation', 'dataFormat'];
-const MINDSPORE_OPTIONS = ['bias', 'dilations', 'groups', 'deformableGroups', 'modulated', 'dataFormat'];
+// `output` ('cpu' | 'gpu-buffer': where the result is left) belongs to the forward calls only.
+const TORCHVISION_OPTIONS = ['bias', 'mask', 'stride', 'padding', 'dilation', 'dataFormat', 'output'];
+const MINDSPORE_OPTIONS = ['bias', 'dilations', 'groups', 'deformableGroups', 'modulated', 'dataFormat', 'output'];
+const withoutOutput = (names) => names.filter((name) => name !== 'output');
+
+/** The call's options, checked for unknown names; a backward call has no `output` (gradients come back in CPU memory). */
+function callOptions(options, allowed, backward) {
+  if (backward && options && typeof options === 'object' && !Array.isArray(options) && Object.keys(options).includes('output')) {
+    throw new TypeError("options.output is an option of the forward calls: gradients come back in CPU memory ({ data, shape })");
+  }
+  return checkOptions(options, 'options', backward ? withoutOutput(allowed) : allowed);
+}
 // What each tensor is called in the caller's convention, for messages.
 const TORCHVISION_NAMES = { input: 'input', offset: 'offset', weight: 'weight', mask: 'mask', bias: 'bias', gradOutput: 'gradOutput' };
 const MINDSPORE_NAMES = { ...TORCHVISION_NAMES, input: 'x', offset: 'offsets' };
@@ -25,7 +35,7 @@ function torchvisionParams(o) {
 
 /** deformConv2d(input, offset, weight, options) */
 export function torchvisionCall(input, offset, weight, options, { backward = false, gradOutput } = {}) {
-  const o = checkOptions(options, 'options', TORCHVISION_OPTIONS);
+  const o = callOptions(options, TORCHVISION_OPTIONS, backward);
   const tensors = {
     input: tensorArg(input, 'input'),
     offset: tensorArg(offset, 'offset'),
@@ -34,11 +44,11 @@ export function torchvisionCall(input, offset, weight, options, { backward = fal
     bias: tensorArg(o.bias, 'bias', { optional: true }),
   };
   if (backward) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
-  return torchvisionDescription(tensors, torchvisionParams(o));
+  return torchvisionDescription(tensors, torchvisionParams(o), outputArg(o.output));
 }
 
-/** The description of a torchvision call from its checked tensors and parameters. */
-function torchvisionDescription(tensors, { stride, padding, dilation, dataFormat }) {
+/** The description of a torchvision call from its checked tensors and parameters; output: 'cpu' | 'gpu-buffer'. */
+function torchvisionDescription(tensors, { stride, padding, dilation, dataFormat }, output = 'cpu') {
   const args = {
     convention: 'torchvision',
     dataFormat,
@@ -52,7 +62,7 @@ function torchvisionDescription(tensors, { stride, padding, dilation, dataFormat
     dilation,
     gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
   };
-  return { convention: 'torchvision', args, tensors, names: TORCHVISION_NAMES };
+  return { convention: 'torchvision', args, tensors, names: TORCHVISION_NAMES, output };
 }
 
 /** deformableConv2d's parameters from its arguments and options, checked (in the core's argument names). */
@@ -76,7 +86,7 @@ function mindsporeParams(kernelSize, strides, padding, o) {
 
 /** deformableConv2d(x, weight, offsets, kernelSize, strides, padding, options) */
 export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, options, { backward = false, gradOutput } = {}) {
-  const o = checkOptions(options, 'options', MINDSPORE_OPTIONS);
+  const o = callOptions(options, MINDSPORE_OPTIONS, backward);
   const tensors = {
     input: tensorArg(x, 'x'),
     weight: tensorArg(weight, 'weight'),
@@ -85,11 +95,11 @@ export function mindsporeCall(x, weight, offsets, kernelSize, strides, padding, 
     bias: tensorArg(o.bias, 'bias', { optional: true }),
   };
   if (backward) tensors.gradOutput = tensorArg(gradOutput, 'gradOutput');
-  return mindsporeDescription(tensors, mindsporeParams(kernelSize, strides, padding, o));
+  return mindsporeDescription(tensors, mindsporeParams(kernelSize, strides, padding, o), outputArg(o.output));
 }
 
-/** The description of a MindSpore call from its checked tensors and parameters. */
-function mindsporeDescription(tensors, params) {
+/** The description of a MindSpore call from its checked tensors and parameters; output: 'cpu' | 'gpu-buffer'. */
+function mindsporeDescription(tensors, params, output = 'cpu') {
   const args = {
     convention: 'mindspore',
     inputShape: tensors.input.shape,
@@ -100,7 +110,7 @@ function mindsporeDescription(tensors, params) {
     ...params,
     gradOutputShape: tensors.gradOutput ? tensors.gradOutput.shape : null,
   };
-  return { convention: 'mindspore', args, tensors, names: MINDSPORE_NAMES };
+  return { convention: 'mindspore', args, tensors, names: MINDSPORE_NAMES, output };
 }
 
 // ---------------------------------------------------------------- prepared layers
@@ -111,13 +121,22 @@ function mindsporeDescription(tensors, params) {
 // not checked again: only their shapes are read, so a runner that keeps the data elsewhere (the proxy's worker)
 // may leave shapes alone in the description it keeps.
 
-const TORCHVISION_LAYER_OPTIONS = TORCHVISION_OPTIONS.filter((name) => name !== 'mask');
-const MINDSPORE_LAYER_OPTIONS = MINDSPORE_OPTIONS;
+const TORCHVISION_LAYER_OPTIONS = withoutOutput(TORCHVISION_OPTIONS).filter((name) => name !== 'mask');
+const MINDSPORE_LAYER_OPTIONS = withoutOutput(MINDSPORE_OPTIONS);
 
-/** The layer's own tensors, copied now (later changes to the caller's arrays do not reach the layer). */
+/**
+ * The layer's own tensors, copied now (later changes to the caller's arrays do not reach the layer). They come
+ * from CPU memory: the layer keeps its copy where its backend computes.
+ */
 function layerTensors(weight, bias) {
   const w = tensorArg(weight, 'weight');
   const b = tensorArg(bias, 'bias', { optional: true });
+  for (const [t, name] of [[w, 'weight'], [b, 'bias']]) {
+    if (isGpuTensor(t)) {
+      throw new TypeError(`${name} of a prepared layer must be in CPU memory ({ data: Float32Array, shape }), since the layer ` +
+        'keeps a copy of its own; GPU-resident tensors ({ gpuBuffer, shape }) are taken by its forward calls');
+    }
+  }
   checkElementCount(w, 'weight');
   if (b) checkElementCount(b, 'bias');
   const purpose = 'for the prepared layer';
@@ -144,14 +163,14 @@ export function mindsporeLayer(weight, kernelSize, strides, padding, options) {
 }
 
 /**
- * The description of a prepared layer's forward call: forward(input, offset, { mask }) of a torchvision layer,
- * forward(x, offsets) of a MindSpore one (args: the arguments forward() was given).
+ * The description of a prepared layer's forward call: forward(input, offset, { mask, output }) of a torchvision
+ * layer, forward(x, offsets, { output }) of a MindSpore one (args: the arguments forward() was given).
  */
 export function layerCall(layer, args) {
   const { weight, bias } = layer.tensors;
   if (layer.convention === 'torchvision') {
     const [input, offset, forwardOptions] = args;
-    const f = checkOptions(forwardOptions, 'options', ['mask']);
+    const f = checkOptions(forwardOptions, 'options', ['mask', 'output']);
     const tensors = {
       input: tensorArg(input, 'input'),
       offset: tensorArg(offset, 'offset'),
@@ -159,12 +178,16 @@ export function layerCall(layer, args) {
       mask: tensorArg(f.mask, 'mask', { optional: true }),
       bias,
     };
-    return torchvisionDescription(tensors, layer.params);
+    return torchvisionDescription(tensors, layer.params, outputArg(f.output));
   }
-  const [x, offsets, ...rest] = args;
-  if (rest.length && rest[0] !== undefined) {
-    throw new TypeError('forward(x, offsets) of a prepared deformableConv2d layer takes two arguments; the mask is part of offsets');
+  const [x, offsets, forwardOptions, ...rest] = args;
+  const isOptions = forwardOptions === undefined || forwardOptions === null ||
+    (typeof forwardOptions === 'object' && !Array.isArray(forwardOptions) && !('data' in forwardOptions) && !('gpuBuffer' in forwardOptions));
+  if (rest.some((r) => r !== undefined) || !isOptions || (forwardOptions && 'mask' in forwardOptions)) {
+    throw new TypeError('forward(x, offsets, { output }) of a prepared deformableConv2d layer takes x and offsets (and options); ' +
+      'the mask is part of offsets');
   }
+  const f = checkOptions(forwardOptions, 'options', ['output']);
   const tensors = { input: tensorArg(x, 'x'), weight, offset: tensorArg(offsets, 'offsets'), mask: null, bias };
-  return mindsporeDescription(tensors, layer.params);
+  return mindsporeDescription(tensors, layer.params, outputArg(f.output));
 }

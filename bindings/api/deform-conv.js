@@ -26,6 +26,14 @@ export class DeformConv {
     return this._runner.backend;
   }
 
+  /**
+   * The GPUDevice the WebGPU backend runs on (the caller's gpuDevice, or the one the instance made), or null on
+   * WebAssembly and through the proxy: GPU-resident tensors ({ gpuBuffer, shape }) must be buffers of this device.
+   */
+  get gpuDevice() {
+    return this._runner.gpuDevice;
+  }
+
   info() {
     const { backend, ...facts } = this._runner.info();
     return { backend, version: VERSION, ...facts, proxy: this._proxy, proxyReason: this._proxyReason };

@@ -10,19 +10,22 @@
 //   outputShape        the output's shape in the call's data format; outputElements its element count
 //   packedWeightBytes  (forward calls validated by a full WebAssembly module) bytes of the weights packed for
 //                      the GEMM, for prepared layers
-//   tensors            { input, offset, mask, weight, bias, gradOutput }: { data, shape }, null when absent
+//   output             (forward) where the result goes: 'cpu' ({ data, shape }) or 'gpu-buffer' (WebGPU only)
+//   tensors            { input, offset, mask, weight, bias, gradOutput }: { data, shape }, or GPU-resident
+//                      { gpuBuffer, shape, name } (WebGPU only: webgpu/resident-tensors.js checks them on the
+//                      device), null when absent
 //   names              what each tensor is called in the caller's convention, for messages
 //   validated          the core's own record of the validated call (an embind ValidatedCall of the module that
 //                      validated it): the WebAssembly backend runs that, so the core reads the arguments once;
 //                      releaseRequest() frees it when the call is done
-import { checkElementCount, copyOfTensor } from './tensors.js';
+import { checkElementCount, copyOfTensor, isGpuTensor } from './tensors.js';
 
 /**
  * The request for a call described by calls.js. validator: the instance's CoreValidator
  * (bindings/wasm/validator.js). memory: the WebAssembly backend that will run the call, whose memory limit it
  * must fit, or null when it runs on WebGPU.
  */
-export function makeRequest(op, { convention, args, tensors, names }, validator, memory) {
+export function makeRequest(op, { convention, args, tensors, names, output = 'cpu' }, validator, memory) {
   const answer = validator.validate(args);
   try {
     if (memory) memory.checkMemory(answer.call);
@@ -33,6 +36,7 @@ export function makeRequest(op, { convention, args, tensors, names }, validator,
   }
   return {
     op,
+    output,
     convention,
     dataFormat: answer.params.dataFormat,
     params: answer.params,
@@ -65,4 +69,13 @@ export function withCopiedTensors(request, keep = []) {
     tensors[name] = keep.includes(name) ? request.tensors[name] : copyOfTensor(request.tensors[name], request.names[name]);
   }
   return { ...request, tensors };
+}
+
+/**
+ * What of a parsed call (calls.js) lives on the GPU: the names of its GPU-resident tensors (in the caller's
+ * words) and whether its output is to stay there; null when nothing does.
+ */
+export function gpuResidentParts({ tensors, names, output = 'cpu' }) {
+  const resident = Object.keys(tensors).filter((key) => isGpuTensor(tensors[key])).map((key) => names[key]);
+  return resident.length || output === 'gpu-buffer' ? { tensors: resident, output: output === 'gpu-buffer' } : null;
 }

@@ -3,7 +3,7 @@
 // backend 'auto', a failure inside the GPU sends the same request to WebAssembly. The public DeformConv
 // (deform-conv.js) hands its parsed calls to a Runner, or to the proxy's ProxyRunner, which sends them to a
 // Runner in a Web Worker (bindings/proxy/).
-import { makeRequest, releaseRequest, withCopiedTensors } from './request.js';
+import { gpuResidentParts, makeRequest, releaseRequest, withCopiedTensors } from './request.js';
 import { PackedWeights } from '../wasm/packed-weights.js';
 import { GpuFailure, ResidentBuffers } from '../webgpu/backend.js';
 
@@ -25,6 +25,13 @@ export class Runner {
     this.tensorsAreCopies = tensorsAreCopies;
     /** 'wasm' | 'webgpu': the backend that runs the calls (WebGPU until a failure retires it). */
     this.backend = gpu ? 'webgpu' : 'wasm';
+    // Why the WebGPU backend was given up during a call ('auto'), or null: GPU-resident tensors have no fallback.
+    this.gpuRetired = null;
+  }
+
+  /** The GPUDevice of the WebGPU backend (GPU-resident tensors must be its buffers), or null. */
+  get gpuDevice() {
+    return this.gpu ? this.gpu.device : null;
   }
 
   /** The WebAssembly backend; an Error once disposed. */
@@ -64,7 +71,19 @@ export class Runner {
    */
   request(op, call) {
     const wasm = this.live();
+    const resident = gpuResidentParts(call);
+    if (resident && !this.gpu) throw this.gpuNeeded(resident);
     return makeRequest(op, call, wasm.validator, this.gpu ? null : wasm);
+  }
+
+  /** The error for a call with GPU-resident tensors or output: 'gpu-buffer' on a runner without WebGPU. */
+  gpuNeeded({ tensors, output }) {
+    const what = describeResident({ tensors, output });
+    if (this.gpuRetired) {
+      return new Error(`${what}, which only the WebGPU backend can take, and this instance gave WebGPU up: ${this.gpuRetired}`);
+    }
+    return new TypeError(`${what}, which only the WebGPU backend can take; this instance runs on WebAssembly ` +
+      "(createDeformConv({ backend: 'webgpu' }), with gpuDevice: the device that holds the buffers)");
   }
 
   /**
@@ -117,6 +136,14 @@ export class Runner {
       this.gpu.dispose();
       this.gpu = null;
       this.backend = 'wasm';
+      this.gpuRetired = failure.message;
+      this.fallbackReason = `WebGPU failed, later calls run on WebAssembly: ${failure.message}`;
+    }
+    // A call whose tensors or result live on the GPU cannot move to WebAssembly without reading them back, which
+    // is what the caller chose GPU buffers to avoid: it fails, and says so.
+    if (gpuResidentParts(request)) {
+      throw new Error(`WebGPU backend failed: ${failure.message} (a call with GPU-resident tensors or output: 'gpu-buffer' ` +
+        'does not fall back to WebAssembly)');
     }
     try {
       wasm.checkMemory(request.validated);
@@ -138,4 +165,11 @@ export class Runner {
     this.wasm.dispose();
     this.wasm = null;
   }
+}
+
+/** What of a call lives on the GPU, in words: 'input, offset are GPU-resident tensors ({ gpuBuffer, shape })'. */
+export function describeResident({ tensors, output }) {
+  return tensors.length
+    ? `${tensors.join(', ')} ${tensors.length > 1 ? 'are GPU-resident tensors' : 'is a GPU-resident tensor'} ({ gpuBuffer, shape })`
+    : "output: 'gpu-buffer' asks for the result in a GPU buffer";
 }

@@ -2,6 +2,8 @@
 // Wrong kinds of value are TypeErrors; wrong sizes and values are RangeErrors. Every message names the
 // argument, what was expected and what was given.
 
+import { USAGE, usageNames } from '../webgpu/resident-tensors.js';
+
 const MAX_DIM = 2147483647; // 2^31 - 1: the core's limit for one dimension and for one tensor's elements
 
 /** Short description of any value for error messages. */
@@ -65,25 +67,24 @@ export function intArg(value, name) {
   return value;
 }
 
-/**
- * A tensor argument: { data: Float32Array, shape: number[] } or an onnxruntime-web Tensor { data, dims }.
- * Returns { data, shape } (shape a fresh plain array), or null for an absent optional tensor.
- * The element count is checked against the data later, after the core has validated the shapes.
- */
-export function tensorArg(value, name, { optional = false } = {}) {
-  if (value === undefined || value === null) {
-    if (optional) return null;
-    throw new TypeError(`${name} must be a tensor { data: Float32Array, shape: number[] }, got ${describe(value)}`);
+/** True for a tensor that tensorArg() read as GPU-resident ({ gpuBuffer, shape }). */
+export function isGpuTensor(tensor) {
+  return !!tensor && tensor.gpuBuffer !== undefined;
+}
+
+/** Throws unless value looks like a GPUBuffer (the class is not a global in Node.js, and realms differ). */
+function checkGpuBuffer(value, name) {
+  const ok = value !== null && typeof value === 'object' && typeof value.size === 'number' && typeof value.usage === 'number' &&
+    typeof value.destroy === 'function' && typeof value.mapAsync === 'function';
+  if (!ok) throw new TypeError(`${name}.gpuBuffer must be a GPUBuffer, got ${describe(value)}`);
+  if (!(value.usage & USAGE.STORAGE)) {
+    throw new TypeError(`${name}.gpuBuffer must have the usage STORAGE (GPUBufferUsage.STORAGE) for the WebGPU backend to read it; ` +
+      `its usage is ${usageNames(value.usage)}`);
   }
-  if (typeof value !== 'object' || ArrayBuffer.isView(value) || Array.isArray(value)) {
-    throw new TypeError(`${name} must be a tensor { data: Float32Array, shape: number[] }, got ${describe(value)}`);
-  }
-  const { data } = value;
-  const shape = value.shape !== undefined ? value.shape : value.dims;
-  if (!isFloat32Array(data)) {
-    throw new TypeError(`${name}.data must be a Float32Array, got ${describe(data)}`);
-  }
-  if (isDetached(data)) throw new TypeError(`${name}.data is a view of a detached ArrayBuffer (it was transferred)`);
+}
+
+/** The shape of a tensor argument as a fresh plain array of integers. */
+function shapeArg(shape, name) {
   if (!Array.isArray(shape) && !(ArrayBuffer.isView(shape) && !(shape instanceof DataView))) {
     throw new TypeError(`${name}.shape must be an array of integers, got ${describe(shape)}`);
   }
@@ -94,12 +95,72 @@ export function tensorArg(value, name, { optional = false } = {}) {
       throw new RangeError(`${name}.shape must contain integers between 0 and ${MAX_DIM}, got [${dims.join(', ')}]`);
     }
   });
-  return { data, shape: dims };
+  return dims;
 }
 
-/** Throws unless data holds exactly the elements its shape needs. */
+/**
+ * A GPU-resident tensor argument, { gpuBuffer, shape } (or an onnxruntime-web Tensor whose location is
+ * 'gpu-buffer'): { gpuBuffer, shape, name }. What only the device can tell (that the buffer is on the
+ * instance's device, not destroyed, not mapped) the WebGPU backend checks (webgpu/resident-tensors.js).
+ */
+function gpuTensorArg(value, name, fromOnnxruntime) {
+  let gpuBuffer;
+  try {
+    gpuBuffer = value.gpuBuffer; // an onnxruntime Tensor's getter throws once the tensor is disposed
+  } catch (e) {
+    throw new TypeError(`${name}.gpuBuffer could not be read: ${e && e.message}`);
+  }
+  if (fromOnnxruntime && value.type !== 'float32') {
+    throw new TypeError(`${name} must be a float32 tensor, got an onnxruntime tensor of type ${describe(value.type)}`);
+  }
+  checkGpuBuffer(gpuBuffer, name);
+  return { gpuBuffer, shape: shapeArg(value.shape !== undefined ? value.shape : value.dims, name), name };
+}
+
+/**
+ * A tensor argument: { data: Float32Array, shape: number[] }, a GPU-resident { gpuBuffer: GPUBuffer, shape }
+ * (the WebGPU backend reads it in place), or an onnxruntime-web Tensor { data, dims } (location 'cpu') or
+ * { gpuBuffer, dims } (location 'gpu-buffer'). Returns { data, shape } or { gpuBuffer, shape, name } (shape a
+ * fresh plain array), or null for an absent optional tensor. The element count is checked against the data
+ * (or the buffer's size) later, after the core has validated the shapes.
+ */
+export function tensorArg(value, name, { optional = false } = {}) {
+  if (value === undefined || value === null) {
+    if (optional) return null;
+    throw new TypeError(`${name} must be a tensor { data: Float32Array, shape: number[] }, got ${describe(value)}`);
+  }
+  if (typeof value !== 'object' || ArrayBuffer.isView(value) || Array.isArray(value)) {
+    throw new TypeError(`${name} must be a tensor { data: Float32Array, shape: number[] }, got ${describe(value)}`);
+  }
+  // onnxruntime Tensors say where their data is, and their data and gpuBuffer getters throw for the other places.
+  const location = typeof value.location === 'string' && typeof value.dims === 'object' ? value.location : undefined;
+  if (location === 'gpu-buffer') return gpuTensorArg(value, name, true);
+  if (location !== undefined && location !== 'cpu' && location !== 'cpu-pinned') {
+    throw new TypeError(`${name} is an onnxruntime tensor in '${location}' memory; tensors are read from CPU memory ` +
+      "(location 'cpu') or, by the WebGPU backend, from a GPU buffer (location 'gpu-buffer')");
+  }
+  if (location === undefined && value.gpuBuffer !== undefined) {
+    if (value.data !== undefined) throw new TypeError(`${name} has both data and gpuBuffer; give one of them`);
+    return gpuTensorArg(value, name, false);
+  }
+  const { data } = value;
+  if (!isFloat32Array(data)) {
+    throw new TypeError(`${name}.data must be a Float32Array, got ${describe(data)}`);
+  }
+  if (isDetached(data)) throw new TypeError(`${name}.data is a view of a detached ArrayBuffer (it was transferred)`);
+  return { data, shape: shapeArg(value.shape !== undefined ? value.shape : value.dims, name) };
+}
+
+/** Throws unless data holds exactly the elements its shape needs (a GPU buffer: at least their bytes). */
 export function checkElementCount(tensor, name) {
   const needed = tensor.shape.reduce((a, b) => a * b, 1);
+  if (isGpuTensor(tensor)) {
+    if (tensor.gpuBuffer.size < 4 * needed) {
+      throw new RangeError(`${name}.gpuBuffer has ${tensor.gpuBuffer.size} bytes but shape [${tensor.shape.join(', ')}] needs ` +
+        `${4 * needed} (${needed} float32 elements)`);
+    }
+    return;
+  }
   if (tensor.data.length !== needed) {
     throw new RangeError(`${name}.data has ${tensor.data.length} elements but shape [${tensor.shape.join(', ')}] needs ${needed}`);
   }
@@ -111,7 +172,7 @@ export function checkElementCount(tensor, name) {
  * returns its promise. Running out of memory for the copy is an Error, as for the WebAssembly heap.
  */
 export function copyOfTensor(tensor, name, purpose = 'for the WebGPU backend') {
-  if (!tensor) return tensor;
+  if (!tensor || isGpuTensor(tensor)) return tensor; // a GPU buffer is read in place (see README, GPU-resident tensors)
   let data;
   try {
     data = new Float32Array(tensor.data);
@@ -140,6 +201,15 @@ export function dataFormatArg(value) {
   if (value === undefined) return 'NCHW';
   if (value !== 'NCHW' && value !== 'NHWC') {
     throw new (typeof value === 'string' ? RangeError : TypeError)(`dataFormat must be 'NCHW' or 'NHWC', got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Where a forward call leaves its output: 'cpu' (default: { data, shape }) or 'gpu-buffer' (WebGPU only). */
+export function outputArg(value) {
+  if (value === undefined) return 'cpu';
+  if (value !== 'cpu' && value !== 'gpu-buffer') {
+    throw new (typeof value === 'string' ? RangeError : TypeError)(`output must be 'cpu' or 'gpu-buffer', got ${describe(value)}`);
   }
   return value;
 }

@@ -13,9 +13,13 @@ export function withNode(e, label) {
 }
 
 export class DeformConvLayer {
-  /** @param dc the DeformConv instance; spec: readDeformConv(...) of the node */
-  constructor(dc, spec) {
+  /**
+   * @param dc the DeformConv instance; spec: readDeformConv(...) of the node; output: where the node's result
+   *   goes, 'cpu' or 'gpu-buffer' (a later step reads it on the GPU, or the caller wants it there)
+   */
+  constructor(dc, spec, output = 'cpu') {
     this.dc = dc;
+    this.outputLocation = output;
     // The node itself is not kept: its bytes are views into the whole model's.
     this.spec = { ...spec, node: null };
     this.layer = null;
@@ -63,9 +67,10 @@ export class DeformConvLayer {
       const W = fedW || { data: s.weight, dims: s.weightDims };
       const B = fedB || (s.bias ? { data: s.bias, dims: s.biasDims } : null);
       checkCallDims(s, { X: X.dims, W: W.dims, offset: offset.dims, B: B && B.dims, mask: mask && mask.dims });
+      const output = this.outputLocation;
       const result = this.layer && !fedW && !fedB
-        ? await this.layer.forward(X, offset, mask ? { mask } : undefined)
-        : await this.dc.deformConv2d(X, offset, W, { ...callOptions(s), bias: B || undefined, mask: mask || undefined });
+        ? await this.layer.forward(X, offset, mask ? { mask, output } : { output })
+        : await this.dc.deformConv2d(X, offset, W, { ...callOptions(s), bias: B || undefined, mask: mask || undefined, output });
       return handover.fromLayer(result);
     } catch (e) {
       throw withNode(e, s.label);

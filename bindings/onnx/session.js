@@ -4,8 +4,9 @@
 // At create the model is decoded, its graph checked and split (partition.js) into onnxruntime steps, each a
 // model of its own (partial-model.js) with its own onnxruntime session, and steps of DeformConv layers
 // (deform-conv-layer.js), their constant weights packed once. A run goes through the steps in order, handing
-// tensors from one to the next (tensor-handover.js). A model without DeformConv runs in one onnxruntime
-// session, from its own bytes.
+// tensors from one to the next (tensor-handover.js): in CPU memory, or as GPU buffers when onnxruntime runs on
+// 'webgpu' and this package on WebGPU, on one device (shared-device.js). A model without DeformConv runs in one
+// onnxruntime session, from its own bytes.
 import { DeformConvLayer } from './deform-conv-layer.js';
 import { isDeformConv, readDeformConv } from './deform-conv-node.js';
 import { checkFeeds, runArguments } from './feeds.js';
@@ -14,7 +15,8 @@ import { DATA_TYPE_NAMES, DATA_TYPE_NUMBERS, FLOAT, decodeModel } from './onnx-m
 import { sessionOptions, splitModelOrtOptions } from './options.js';
 import { partialModel } from './partial-model.js';
 import { partitionGraph, stepsNeeded } from './partition.js';
-import { TensorHandover } from './tensor-handover.js';
+import { onnxruntimeDevice, planSharedDevice, withSharedDevice } from './shared-device.js';
+import { TensorHandover, locationOf } from './tensor-handover.js';
 
 /** Thrown inside create when onnxruntime reports a DeformConv input that is not float32: that node goes to onnxruntime. */
 class NotFloat32 {
@@ -84,8 +86,26 @@ export async function createInferenceSession(platform, model, options) {
   if (!specs.size) return wholeModel();
 
   const ownInstance = !o.deformConv;
-  const dc = o.deformConv || await platform.createDeformConv({ ...o.ours, allowSpinning: false });
-  const ortOptions = splitModelOrtOptions(o.ortOptions);
+  const shared = planSharedDevice(o.ortOptions, o.ours, o.deformConv);
+  // This package's instance: on the GPU path made when the first DeformConv step is built, since by then
+  // onnxruntime may have made its device (shared-device.js); else now.
+  let dc = o.deformConv || (shared ? null : await platform.createDeformConv({ ...o.ours, allowSpinning: false }));
+  const instance = async (ortSessions) => {
+    if (dc) return dc;
+    const ours = { ...o.ours, allowSpinning: false };
+    if (shared) {
+      if (!shared.device && ortSessions) shared.device = await onnxruntimeDevice(o.ort);
+      // proxy: false: on a page's main thread the instance must run here, where the shared device and its
+      // buffers are (the proxy's worker cannot reach them).
+      Object.assign(ours, { backend: 'webgpu', proxy: false }, shared.device ? { gpuDevice: shared.device } : {});
+    }
+    dc = await platform.createDeformConv(ours);
+    if (shared && !shared.device) shared.device = dc.gpuDevice; // ours, for onnxruntime's later sessions
+    return dc;
+  };
+  const { preferredOutputLocation, ...ortRest } = splitModelOrtOptions(o.ortOptions);
+  const ortOptions = ortRest;
+  const wanted = wantedLocations(preferredOutputLocation);
   try {
     // A DeformConv whose inputs onnxruntime reports as other than float32 goes to onnxruntime, and the split
     // is made again (at most once per such node).
@@ -94,7 +114,7 @@ export async function createInferenceSession(platform, model, options) {
         outputs: decoded.graph.outputs.map((v) => v.name), initializers: analysis.initializers, sparseNames: analysis.sparseNames, inputs: analysis.inputs,
       });
       try {
-        await buildSteps(steps, { decoded, analysis, specs, dc, ort: o.ort, ortOptions, typeOf });
+        await buildSteps(steps, { decoded, analysis, specs, instance, ort: o.ort, ortOptions, shared, wanted, typeOf });
       } catch (e) {
         await releaseSteps(steps);
         if (!(e instanceof NotFloat32)) throw e;
@@ -102,19 +122,35 @@ export async function createInferenceSession(platform, model, options) {
         deformConvNodes.find((d) => d.node === e.node).spec = { runsHere: false, reason: `onnxruntime reports ${e.input} as ${e.type} (this package computes float32)` };
         continue;
       }
-      session._setPlan({ steps, dc, ownInstance, ortBackend: ortBackend(o.ort, ortOptions), deformConvNodes });
+      session._setPlan({
+        steps, dc, ownInstance, ortBackend: ortBackend(o.ort, ortOptions), deformConvNodes,
+        gpuDevice: shared && dc.backend === 'webgpu' ? shared.device : null, wanted,
+      });
       return session;
     }
   } catch (e) {
-    if (ownInstance) dc.dispose();
+    if (ownInstance && dc) dc.dispose();
     throw e;
   }
-  if (ownInstance) dc.dispose();
+  if (ownInstance && dc) dc.dispose();
   return wholeModel();
 }
 
-/** Creates the onnxruntime sessions and prepares the layers of the steps, in run order. */
-async function buildSteps(steps, { decoded, analysis, specs, dc, ort, ortOptions, typeOf }) {
+/** The caller's preferredOutputLocation (a location, or { outputName: location }) as name -> location ('cpu' by default). */
+function wantedLocations(preferred) {
+  if (preferred === undefined) return () => 'cpu';
+  if (typeof preferred === 'string') return () => preferred;
+  if (typeof preferred === 'object' && preferred !== null) return (name) => preferred[name] || 'cpu';
+  throw new TypeError(`preferredOutputLocation must be a location ('cpu', 'gpu-buffer', ...) or { outputName: location }, got ${typeof preferred}`);
+}
+
+/**
+ * Creates the onnxruntime sessions and prepares the layers of the steps, in run order. instance(ortSessions):
+ * this package's instance (made at its first use; ortSessions: whether an onnxruntime session exists already).
+ * shared: the GPU hand-over's device plan (shared-device.js), or null. wanted(name): the location the caller
+ * wants a graph output in.
+ */
+async function buildSteps(steps, { decoded, analysis, specs, instance, ort, ortOptions, shared, wanted, typeOf }) {
   // Element types and shapes of the tensors steps hand on: onnxruntime's sessions say theirs; ours are
   // float32, [N of X, C_out of W, Ho and Wo of the offset].
   const produced = new Map();
@@ -122,14 +158,22 @@ async function buildSteps(steps, { decoded, analysis, specs, dc, ort, ortOptions
   const known = (name) => ({ elemType: produced.get(name) || typeOf(name) || FLOAT, shape: shapes.get(name) || declaredShape(analysis, name) });
   const ortCount = steps.filter((s) => s.runsOn === 'onnxruntime').length;
   let ortIndex = 0;
+  // Where each step leaves what it writes: a value a later step reads stays in the hand-over's memory (GPU
+  // buffers on the GPU path, else CPU); one only the caller reads goes where the caller wants it.
+  const readLater = steps.map((_, i) => new Set(steps.slice(i + 1).flatMap((s) => s.reads)));
+  const locationFor = (i, name, onGpu) => (readLater[i].has(name) ? (onGpu ? 'gpu-buffer' : 'cpu') : wanted(name));
+  let onGpu = !!shared;
   const graphName = decoded.graph.name || 'graph';
   for (const step of steps) {
     if (step.runsOn === 'onnxruntime') {
       ortIndex++;
       step.label = `part ${ortIndex} of ${ortCount}`;
       const bytes = partialModel(decoded, analysis, step, `${graphName} (${step.label}, deformconv-wasm/onnx)`, known);
+      const preferredOutputLocation = Object.fromEntries(step.writes.map((name) => [name, locationFor(steps.indexOf(step), name, onGpu)]));
       try {
-        step.session = await ort.InferenceSession.create(bytes, ortOptions);
+        step.session = await ort.InferenceSession.create(bytes, {
+          ...(shared ? withSharedDevice(ortOptions, shared.device) : ortOptions), preferredOutputLocation,
+        });
       } catch (e) {
         throw new Error(`onnxruntime could not load ${step.label} of the model (nodes ${step.nodes.slice(0, 3).map(nodeName).join(', ')}${step.nodes.length > 3 ? ', ...' : ''}): ${e && e.message}`, { cause: e });
       }
@@ -140,6 +184,8 @@ async function buildSteps(steps, { decoded, analysis, specs, dc, ort, ortOptions
         if (shape) shapes.set(meta.name, shape);
       }
     } else {
+      const dc = await instance(ortIndex > 0);
+      onGpu = onGpu && dc.backend === 'webgpu';
       step.layers = [];
       for (const node of step.nodes) {
         const spec = specs.get(node);
@@ -147,7 +193,8 @@ async function buildSteps(steps, { decoded, analysis, specs, dc, ort, ortOptions
           const name = spec.inputs[key];
           if (name && produced.has(name) && produced.get(name) !== FLOAT) throw new NotFloat32(node, key, DATA_TYPE_NAMES[produced.get(name)] || `data type ${produced.get(name)}`);
         }
-        const layer = new DeformConvLayer(dc, spec);
+        // On WebAssembly a layer's result is in CPU memory whatever the caller wants (run() returns it there).
+        const layer = new DeformConvLayer(dc, spec, onGpu ? locationFor(steps.indexOf(step), node.outputs[0], true) : 'cpu');
         step.layers.push(layer);
         await layer.prepare();
         produced.set(layer.output, FLOAT);
@@ -208,6 +255,7 @@ export class InferenceSession {
   constructor(ort, graph) {
     this._ort = ort;
     this._handover = new TensorHandover(ort);
+    this._wanted = () => 'cpu';
     this._inputs = graph.inputs;
     this._outputs = graph.outputs;
     this.inputNames = graph.inputNames;
@@ -253,7 +301,9 @@ export class InferenceSession {
    * The run plan: steps (with their onnxruntime sessions and layers), this package's instance (and whether
    * the session made it), onnxruntime's backend name, and the DeformConv nodes ({ node, spec } each).
    */
-  _setPlan({ steps, dc, ownInstance, ortBackend: ortBackendName, deformConvNodes }) {
+  _setPlan({ steps, dc, ownInstance, ortBackend: ortBackendName, deformConvNodes, gpuDevice = null, wanted = null }) {
+    this._handover = new TensorHandover(this._ort, gpuDevice);
+    if (wanted) this._wanted = wanted;
     this._steps = steps.map((s) => ({
       runsOn: s.runsOn, nodeNames: s.nodes.map(nodeName), session: s.session || null, layers: s.layers || [],
       inputs: s.inputs || [], reads: s.reads, writes: s.writes, label: s.label,
@@ -287,6 +337,12 @@ export class InferenceSession {
       if (this._released) throw new Error('this InferenceSession was released; create a new one');
       args = runArguments(this.outputNames, feeds, arg1, arg2);
       checkFeeds(args.feeds, this._inputs, this.inputNames);
+      for (const [name, tensor] of Object.entries(args.fetches)) {
+        if (tensor && locationOf(tensor) !== 'cpu') {
+          throw new TypeError(`fetches.${name} is a tensor in '${locationOf(tensor)}' memory; a preallocated output must be in CPU memory ` +
+            "(for outputs in GPU buffers, ask for them with preferredOutputLocation: 'gpu-buffer')");
+        }
+      }
     } catch (e) {
       return Promise.reject(e);
     }
@@ -300,29 +356,71 @@ export class InferenceSession {
     const wanted = Object.keys(fetches);
     const values = new Map(Object.entries(feeds));
     const { run, needed } = stepsNeeded(this._steps, wanted);
-    for (let i = 0; i < this._steps.length; i++) {
-      if (!run[i]) continue;
-      const step = this._steps[i];
-      if (step.runsOn === 'onnxruntime') {
-        const stepFeeds = {};
-        for (const name of step.inputs) if (values.has(name)) stepFeeds[name] = values.get(name);
-        const stepFetches = step.writes.filter((name) => needed.has(name));
-        let out;
-        try {
-          out = await step.session.run(stepFeeds, stepFetches, options);
-        } catch (e) {
-          throw onnxruntimeError(e, step);
-        }
-        for (const name of stepFetches) values.set(name, out[name]);
-      } else {
-        for (const layer of step.layers) {
-          if (needed.has(layer.output)) values.set(layer.output, await layer.run(values, this._handover));
-        }
+    // The GPU-resident tensors this run made (onnxruntime's 'gpu-buffer' outputs, the layers' results): each is
+    // disposed after the last step that reads it, unless run() returns it; all of them if the run fails.
+    const lastReader = new Map();
+    this._steps.forEach((step, i) => {
+      if (run[i]) for (const name of step.reads) lastReader.set(name, i);
+    });
+    const made = new Map();
+    const keep = (name, tensor) => {
+      values.set(name, tensor);
+      if (locationOf(tensor) === 'gpu-buffer') made.set(name, tensor);
+    };
+    const disposeMade = (filter) => {
+      for (const [name, tensor] of made) {
+        if (!filter(name)) continue;
+        made.delete(name);
+        tensor.dispose();
       }
+    };
+    try {
+      for (let i = 0; i < this._steps.length; i++) {
+        if (!run[i]) continue;
+        const step = this._steps[i];
+        if (step.runsOn === 'onnxruntime') {
+          const stepFeeds = {};
+          for (const name of step.inputs) if (values.has(name)) stepFeeds[name] = values.get(name);
+          const stepFetches = step.writes.filter((name) => needed.has(name));
+          let out;
+          try {
+            out = await step.session.run(stepFeeds, stepFetches, options);
+          } catch (e) {
+            throw onnxruntimeError(e, step);
+          }
+          for (const name of stepFetches) keep(name, out[name]);
+        } else {
+          for (const layer of step.layers) {
+            if (needed.has(layer.output)) keep(layer.output, await layer.run(values, this._handover));
+          }
+        }
+        disposeMade((name) => !Object.prototype.hasOwnProperty.call(fetches, name) && (lastReader.get(name) === undefined || lastReader.get(name) <= i));
+      }
+      const out = {};
+      for (const name of wanted) out[name] = await this._deliver(values.get(name), fetches[name], name, made);
+      return out;
+    } finally {
+      disposeMade(() => true);
     }
-    const out = {};
-    for (const name of wanted) out[name] = intoFetch(values.get(name), fetches[name], name);
-    return out;
+  }
+
+  /**
+   * An output as run() returns it: in the memory the caller wants it (a GPU buffer that must end in CPU memory
+   * is read back now, the run's only read-back on the GPU path), or copied into the caller's preallocated
+   * tensor. made: the run's GPU tensors still to dispose; an output returned in a GPU buffer leaves it (the
+   * caller disposes it).
+   */
+  async _deliver(value, preallocated, name, made) {
+    const onGpu = locationOf(value) === 'gpu-buffer';
+    if (onGpu && !preallocated && this._wanted(name) === 'gpu-buffer') {
+      made.delete(name);
+      return value;
+    }
+    if (onGpu) {
+      made.delete(name);
+      value = await this._handover.toCpu(value);
+    }
+    return intoFetch(value, preallocated, name);
   }
 
   /** Releases the onnxruntime sessions, the layers and this package's instance (unless the caller's). */

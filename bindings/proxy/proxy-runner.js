@@ -9,7 +9,8 @@
 // order; any number may be in flight. What runs the calls is reported after each one (the worker's info(), for
 // backend and fallbackReason), so info() answers at once. A worker that stops (an uncaught error, a message it could not read) rejects every
 // pending call with an Error and leaves the instance disposed; dispose() ends the worker (and its pthreads).
-import { DISPOSED_MESSAGE } from '../api/runner.js';
+import { gpuResidentParts } from '../api/request.js';
+import { DISPOSED_MESSAGE, describeResident } from '../api/runner.js';
 import { copyForWorker, errorFromMessage, SpareBuffers } from './messages.js';
 
 // Bytes of the buffers of earlier calls kept to copy later calls into (messages.js, SpareBuffers).
@@ -70,6 +71,11 @@ export class ProxyRunner {
     return this._info ? this._info.backend : 'wasm';
   }
 
+  /** No GPUDevice here: the worker's backend (if WebGPU) has its own device, which stays in the worker. */
+  get gpuDevice() {
+    return null;
+  }
+
   /** An Error once disposed or once the worker stopped. */
   live() {
     if (this._stopped) throw new Error(this._stopped);
@@ -88,6 +94,13 @@ export class ProxyRunner {
    */
   run(op, call, prepared = null) {
     this.live();
+    // GPU buffers belong to this thread's device: the worker cannot read them, nor hand a buffer back here.
+    const resident = gpuResidentParts(call);
+    if (resident) {
+      throw new TypeError(`${describeResident(resident)}, which the WebGPU backend takes on the thread that holds the device; ` +
+        "this instance runs its calls in the proxy's Web Worker: create it with gpuDevice (the device of the buffers), " +
+        "which runs it on this thread, or with proxy: false and backend: 'webgpu'");
+    }
     const tensors = {}, transfer = [];
     for (const name of Object.keys(call.tensors)) {
       const tensor = call.tensors[name];

@@ -6,6 +6,7 @@ import { GpuContext, ResidentBuffers } from './context.js';
 import { GpuFailure, openDevice } from './device.js';
 import { backwardOnGpu } from './backward.js';
 import { forwardOnGpu } from './forward.js';
+import { checkResidentTensors, residentResult } from './resident-tensors.js';
 
 export { GpuFailure, ResidentBuffers };
 
@@ -35,18 +36,27 @@ export class WebGpuBackend {
   }
 
   /**
-   * Runs a request (bindings/api/request.js) whose tensors are the call's own copies (the GPU reads them later).
-   * Resolves as the WebAssembly backend does: forward { data, shape }; backward { input, offset, mask, weight,
-   * bias } gradients, each { data, shape } or null. resident: a prepared layer's ResidentBuffers (forward only:
-   * its weight and bias stay on the device), or null. Rejects with GpuFailure when WebGPU fails.
+   * Runs a request (bindings/api/request.js) whose CPU tensors are the call's own copies (the GPU reads them
+   * later) and whose GPU-resident tensors are the caller's buffers, checked on the device first. Resolves as the
+   * WebAssembly backend does: forward { data, shape } (output 'gpu-buffer': { gpuBuffer, shape, dispose() });
+   * backward { input, offset, mask, weight, bias } gradients, each { data, shape } or null. resident: a prepared
+   * layer's ResidentBuffers (forward only: its weight and bias stay on the device), or null. Rejects with
+   * GpuFailure when WebGPU fails, with TypeError for a GPU buffer the device cannot read.
    */
   async run(request, resident = null) {
     const { tensors, params } = request;
     if (request.op === 'forward') {
-      const data = await this.exclusive(() => forwardOnGpu(this.context, tensors, params, resident));
-      return { data, shape: request.outputShape.slice() };
+      const out = await this.exclusive(async () => {
+        await checkResidentTensors(this.device, tensors);
+        return forwardOnGpu(this.context, tensors, params, resident, request.output);
+      }, (buffer) => request.output === 'gpu-buffer' && buffer.destroy());
+      const shape = request.outputShape.slice();
+      return request.output === 'gpu-buffer' ? residentResult(out, shape) : { data: out, shape };
     }
-    const g = await this.exclusive(() => backwardOnGpu(this.context, tensors, params));
+    const g = await this.exclusive(async () => {
+      await checkResidentTensors(this.device, tensors);
+      return backwardOnGpu(this.context, tensors, params);
+    });
     const like = (data, tensor) => (data && tensor ? { data, shape: tensor.shape.slice() } : null);
     return {
       input: like(g.gradInput, tensors.input),
@@ -57,9 +67,12 @@ export class WebGpuBackend {
     };
   }
 
-  /** Runs fn after every earlier call has finished, inside error scopes. */
-  exclusive(fn) {
-    const run = this.queue.then(() => this.guarded(fn));
+  /**
+   * Runs fn after every earlier call has finished, inside error scopes. discard(result): frees what fn made
+   * when an error scope turns its result into a failure.
+   */
+  exclusive(fn, discard = null) {
+    const run = this.queue.then(() => this.guarded(fn, discard));
     this.queue = run.catch(() => {});
     return run;
   }
@@ -69,7 +82,7 @@ export class WebGpuBackend {
     return new GpuFailure(`the WebGPU device was lost (${reason}${message ? `: ${message}` : ''})`, 'lost');
   }
 
-  async guarded(fn) {
+  async guarded(fn, discard = null) {
     if (!this.context) throw new GpuFailure('the WebGPU backend was disposed', 'lost');
     if (this.lost) throw this.lostFailure();
     const device = this.device;
@@ -85,6 +98,8 @@ export class WebGpuBackend {
     const internal = await device.popErrorScope().catch(() => null);
     const validation = await device.popErrorScope().catch(() => null);
     const outOfMemory = await device.popErrorScope().catch(() => null);
+    const failed = this.lost || outOfMemory || validation || internal;
+    if (failed && !thrown && discard) discard(result);
     // A lost device explains every other symptom.
     if (this.lost) throw this.lostFailure();
     if (outOfMemory) throw new GpuFailure(`the GPU ran out of memory: ${outOfMemory.message}`, 'out-of-memory');

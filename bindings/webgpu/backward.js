@@ -1,6 +1,7 @@
 // The backward pass on WebGPU: every gradient of a validated call. Pipeline, per chunk (chunks.js; images,
 // then input channels, then output pixels), all in one command buffer:
-//   1. upload the chunk's input channels, offsets (and mask) and grad_output (each slice once per call);
+//   1. upload the chunk's input channels, offsets (and mask) and grad_output (each slice once per call; a
+//      GPU-resident tensor is bound in place, or its slice copied on the GPU when the call is split);
 //   2. plan.wgsl: the forward's sampling plan;
 //   3. grad_columns.wgsl: column gradient = W^T x grad_output, per weight group;
 //   4. grad_offset_mask.wgsl: offset and mask gradients, one thread per sample looping over its channels;
@@ -11,7 +12,7 @@
 // Read-backs: the offset/mask gradients after each chunk (a later chunk of channels adds its partial sums on
 // the CPU), grad_input after the last chunk of pixels of its (images, channels), grad_weight and grad_bias at
 // the end; without splitting, that is one read-back for everything.
-import { activation, addSlice, newFloats, packSlice, planChunks, ranges, unpackSlice } from './chunks.js';
+import { activation, addSlice, newFloats, planChunks, ranges, unpackSlice } from './chunks.js';
 import { MAX_WORKGROUPS, SCAN_BLOCK, WORKGROUP_SIZE } from './constants.js';
 import { convFor, problemOf } from './problem.js';
 import { PLAN_ENTRY_BYTES } from './shaders.js';
@@ -45,13 +46,15 @@ export async function backwardOnGpu(ctx, tensors, params) {
   const pb = problemOf(params);
   const N = pb.batch, C = pb.inChannels, Co = pb.outChannels, P = pb.outPixels, HW = pb.inPixels;
   const K = pb.taps, G = pb.offsetGroups, weightElements = Co * pb.inPerGroup * K;
-  const input = activation(tensors.input.data, N, C, HW, pb.nhwc);
-  const offset = activation(tensors.offset.data, N, pb.offsetChannels, P, pb.nhwc);
-  const mask = pb.separateMask ? activation(tensors.mask.data, N, pb.maskChannels, P, pb.nhwc) : null;
-  const gradOutput = activation(tensors.gradOutput.data, N, Co, P, pb.nhwc);
-  const gradInput = activation(newFloats(N * C * HW, 'the input gradient'), N, C, HW, pb.nhwc);
-  const gradOffset = activation(newFloats(N * pb.offsetChannels * P, 'the offset gradient'), N, pb.offsetChannels, P, pb.nhwc);
-  const gradMask = mask ? activation(newFloats(N * pb.maskChannels * P, 'the mask gradient'), N, pb.maskChannels, P, pb.nhwc) : null;
+  const input = activation(tensors.input, N, C, HW, pb.nhwc);
+  const offset = activation(tensors.offset, N, pb.offsetChannels, P, pb.nhwc);
+  const mask = pb.separateMask ? activation(tensors.mask, N, pb.maskChannels, P, pb.nhwc) : null;
+  const gradOutput = activation(tensors.gradOutput, N, Co, P, pb.nhwc);
+  const weightTensor = activation(tensors.weight, 1, 1, weightElements, false);
+  const fresh = (elements, what) => ({ data: newFloats(elements, what) });
+  const gradInput = activation(fresh(N * C * HW, 'the input gradient'), N, C, HW, pb.nhwc);
+  const gradOffset = activation(fresh(N * pb.offsetChannels * P, 'the offset gradient'), N, pb.offsetChannels, P, pb.nhwc);
+  const gradMask = mask ? activation(fresh(N * pb.maskChannels * P, 'the mask gradient'), N, pb.maskChannels, P, pb.nhwc) : null;
   const gradWeight = newFloats(weightElements, 'the weight gradient');
   const gradBias = pb.hasBias ? newFloats(Co, 'the bias gradient') : null;
   const gradients = () => ({
@@ -82,18 +85,20 @@ export async function backwardOnGpu(ctx, tensors, params) {
 
   const sampleGroups = (images, pixels) => Math.ceil(images * G * K * pixels / WORKGROUP_SIZE);
   const pipelines = await loadPipelines(ctx, pb, columnTile, weightTile);
-  const weight = ctx.upload('weight', tensors.weight.data);
+  const weight = ctx.tensorSlice('weight', weightTensor, { n: [0, 1], c: [0, 1], p: [0, weightElements] });
   const gradWeightBuffer = ctx.buffer('grad_weight', FLOAT * weightElements);
   const gradBiasBuffer = ctx.buffer('grad_bias', FLOAT * Math.max(Co, 1));
   ctx.submit((commands) => {
     commands.clear(gradWeightBuffer, FLOAT * weightElements);
     commands.clear(gradBiasBuffer, FLOAT * Co);
   });
-  const uploaded = new Map();
-  const uploadOnce = (role, key, slice) => {
-    if (uploaded.get(role) !== key) ctx.upload(role, slice());
-    uploaded.set(role, key);
-    return ctx.buffers.get(role);
+  const uploaded = new Map(); // role -> { key, buffer }: the slice a role holds now
+  const uploadOnce = (role, key, t, range) => {
+    const held = uploaded.get(role);
+    if (held && held.key === key) return held.buffer;
+    const buffer = ctx.tensorSlice(role, t, range);
+    uploaded.set(role, { key, buffer });
+    return buffer;
   };
 
   const imageRanges = ranges(N, extents.n), channelRanges = ranges(C, extents.c), pixelRanges = ranges(P, extents.p);
@@ -101,16 +106,16 @@ export async function backwardOnGpu(ctx, tensors, params) {
     const images = n[1] - n[0];
     for (const [ci, c] of channelRanges.entries()) {
       const channels = c[1] - c[0];
-      const inputBuffer = uploadOnce('input', `${n}/${c}`, () => packSlice(input, { n, c, p: [0, HW] }));
+      const inputBuffer = uploadOnce('input', `${n}/${c}`, input, { n, c, p: [0, HW] });
       const gradInputBuffer = ctx.buffer('grad_input', FLOAT * images * channels * HW);
       ctx.submit((commands) => commands.clear(gradInputBuffer, FLOAT * images * channels * HW));
       for (const [pi, p] of pixelRanges.entries()) {
         const pixels = p[1] - p[0];
         const range = { n, c, p, co: [0, Co] };
-        const offsetBuffer = uploadOnce('offset', `${n}/${p}`, () => packSlice(offset, { n, c: [0, pb.offsetChannels], p }));
-        const maskBuffer = mask ? uploadOnce('mask', `${n}/${p}`, () => packSlice(mask, { n, c: [0, pb.maskChannels], p }))
+        const offsetBuffer = uploadOnce('offset', `${n}/${p}`, offset, { n, c: [0, pb.offsetChannels], p });
+        const maskBuffer = mask ? uploadOnce('mask', `${n}/${p}`, mask, { n, c: [0, pb.maskChannels], p })
           : pb.useMask ? offsetBuffer : ctx.buffer('no mask', 16);
-        const gradOutputBuffer = uploadOnce('grad_output', `${n}/${p}`, () => packSlice(gradOutput, { n, c: [0, Co], p }));
+        const gradOutputBuffer = uploadOnce('grad_output', `${n}/${p}`, gradOutput, { n, c: [0, Co], p });
         const splits = gradWeightSplits(ctx, c, images * pixels, weightElements, groupsOf(pb, c) * weightRowTiles * weightCoTiles);
         const conv = ctx.uniform('conv', convFor(pb, range, { splits }));
         const b = {

@@ -11,7 +11,8 @@
 //
 // Activation tensors are seen as (image, channel, pixel); their memory order follows the data format
 // (NCHW: n, c, p; NHWC: n, p, c), and a chunk is packed in the same order, so one set of three strides
-// addresses it in the shaders.
+// addresses it in the shaders. A tensor is either in CPU memory (packed into chunks here) or GPU-resident, a
+// caller's GPUBuffer (sliced on the GPU: context.js, tensorSlice); forEachRun describes the runs of both.
 import { GpuFailure } from './device.js';
 
 export const SPLIT_ORDER = ['n', 'p', 'co', 'c'];
@@ -28,9 +29,22 @@ export function newFloats(elements, what) {
   }
 }
 
-/** An activation tensor: data with sizes (images, channels, pixels) in a data format. */
-export function activation(data, images, channels, pixels, nhwc) {
-  return { data, size: { n: images, c: channels, p: pixels }, nhwc };
+/**
+ * An activation tensor with sizes (images, channels, pixels) in a data format. tensor: { data: Float32Array }
+ * or a GPU-resident { gpuBuffer, name } (name: what the caller calls it, for messages).
+ */
+export function activation(tensor, images, channels, pixels, nhwc) {
+  return { data: tensor.data, gpuBuffer: tensor.gpuBuffer, name: tensor.name, size: { n: images, c: channels, p: pixels }, nhwc };
+}
+
+/** Elements of the slice range = { n, c, p } ([start, end) each). */
+export function sliceElements(range) {
+  return (range.n[1] - range.n[0]) * (range.c[1] - range.c[0]) * (range.p[1] - range.p[0]);
+}
+
+/** True when the slice range is all of tensor t. */
+export function isWhole(t, range) {
+  return ['n', 'c', 'p'].every((axis) => range[axis][0] === 0 && range[axis][1] === t.size[axis]);
 }
 
 /** Element strides { n, c, p } of a packed chunk of `channels` x `pixels` per image. */
@@ -74,7 +88,7 @@ export function forEachRun(t, range, run) {
 
 /** The slice as one Float32Array: a view of the caller's data when it is contiguous there, else a copy. */
 export function packSlice(t, range) {
-  const elements = (range.n[1] - range.n[0]) * (range.c[1] - range.c[0]) * (range.p[1] - range.p[0]);
+  const elements = sliceElements(range);
   let single = null, runs = 0;
   forEachRun(t, range, (from, _to, length) => {
     runs += 1;

@@ -1,9 +1,11 @@
 // What every WebGPU operation of the backend needs from one device: compiled pipelines (cached by kernel
 // and override constants), bind groups by binding name, buffers kept by role and reused across calls
 // (grown when a call needs more, freed by destroy()), the buffers prepared layers keep resident (their
-// weights, filled once), uploads, dispatches and read-backs.
+// weights, filled once), uploads, slices of GPU-resident tensors, dispatches and read-backs.
+import { forEachRun, isWhole, packSlice, sliceElements } from './chunks.js';
 import { MAX_WORKGROUPS } from './constants.js';
 import { GpuFailure } from './device.js';
+import { usageNames } from './resident-tensors.js';
 import { kernelBindings, kernelSource, packConv, sharedConstants } from './shaders.js';
 
 const STORAGE = 0x80, UNIFORM = 0x40, COPY_DST = 0x08, COPY_SRC = 0x04, MAP_READ = 0x01; // GPUBufferUsage
@@ -50,6 +52,17 @@ export class ResidentBuffers {
     if (this.context) this.context.residents.delete(this);
     this.context = null;
     this.layout = null;
+  }
+}
+
+/**
+ * The first `size` bytes of a buffer, bound as such: a caller's buffer may be larger than its tensor (onnxruntime
+ * rounds its buffers up), and larger than one binding may be. Other buffers are bound whole.
+ */
+export class BufferRange {
+  constructor(buffer, size) {
+    this.buffer = buffer;
+    this.size = size;
   }
 }
 
@@ -101,7 +114,8 @@ export class GpuContext {
   bindGroup(name, resources) {
     const entries = kernelBindings(name).map((b) => {
       if (!resources[b.name]) throw new Error(`internal error: kernel '${name}' needs a buffer for '${b.name}'`);
-      return { binding: b.binding, resource: { buffer: resources[b.name] } };
+      const r = resources[b.name];
+      return { binding: b.binding, resource: r instanceof BufferRange ? { buffer: r.buffer, size: r.size } : { buffer: r } };
     });
     return this.device.createBindGroup({ layout: this.layouts.get(name), entries });
   }
@@ -125,6 +139,35 @@ export class GpuContext {
     const buffer = this.buffer(role, data.byteLength);
     this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     return buffer;
+  }
+
+  /**
+   * The slice `range` ({ n, c, p }) of activation t (chunks.js) in a buffer to bind as `role`: from CPU memory,
+   * packed and uploaded; from a GPU-resident tensor, the caller's buffer itself when the slice is the whole
+   * tensor (no copy), else its contiguous runs copied on the GPU (copyBufferToBuffer, which needs COPY_SRC).
+   */
+  tensorSlice(role, t, range) {
+    if (!t.gpuBuffer) return this.upload(role, packSlice(t, range));
+    const bytes = 4 * sliceElements(range);
+    if (bytes === 0) return this.buffer(role, 0);
+    if (isWhole(t, range)) return new BufferRange(t.gpuBuffer, bytes);
+    if (!(t.gpuBuffer.usage & COPY_SRC)) {
+      throw new TypeError(`${t.name}.gpuBuffer needs the usage COPY_SRC too: this call is split into chunks that fit the device's ` +
+        `largest binding (${this.maxBytes} bytes), and each chunk's slice of ${t.name} is copied out of the buffer; its usage is ` +
+        usageNames(t.gpuBuffer.usage));
+    }
+    const chunk = this.buffer(role, bytes);
+    const encoder = this.device.createCommandEncoder();
+    forEachRun(t, range, (from, to, length) => encoder.copyBufferToBuffer(t.gpuBuffer, 4 * from, chunk, 4 * to, 4 * length));
+    this.device.queue.submit([encoder.finish()]);
+    return chunk;
+  }
+
+  /** Copies a packed chunk (a buffer holding the slice `range`) into its place in the GPU-resident activation t. */
+  copyIntoTensor(chunk, t, range) {
+    const encoder = this.device.createCommandEncoder();
+    forEachRun(t, range, (to, from, length) => encoder.copyBufferToBuffer(chunk, 4 * from, t.gpuBuffer, 4 * to, 4 * length));
+    this.device.queue.submit([encoder.finish()]);
   }
 
   /**

@@ -220,9 +220,15 @@ describe('where the proxy is not used', () => {
     expect(consoleMessages.filter((m) => m.label === 'proxy false')).toEqual([]);
   });
 
-  test('a gpuDevice of the page keeps the instance on the page; proxy: true refuses it', async () => {
+  test('a gpuDevice of the page keeps the instance on the page (GPU-resident tensors work there); proxy: true refuses it; a proxied instance rejects GPU tensors with a TypeError', async () => {
     const r = await withPage(plain, 'gpuDevice', (page) => inPage(page, 'withGpuDevice', basic));
     expect(r.info).toMatchObject({ backend: 'webgpu', proxy: false, proxyReason: expect.stringMatching(/^a gpuDevice \(a GPUDevice\) was given, which belongs to this thread/) });
+    expect(r.sameDevice).toBe(true);
+    expect(r.pageResult).toEqual({ shape: basic.shapes.output, usage: 0x80 | 0x04 | 0x08 });
+    expect(r.proxiedInfo).toEqual({ proxy: true, backend: 'webgpu', gpuDevice: null });
+    expect(r.gpuTensor).toMatchObject({ ok: false, kind: 'TypeError', message: expect.stringMatching(/^input is a GPU-resident tensor \(\{ gpuBuffer, shape \}\), which the WebGPU backend takes on the thread that holds the device; this instance runs its calls in the proxy's Web Worker: create it with gpuDevice/) });
+    expect(r.gpuOutput).toMatchObject({ ok: false, kind: 'TypeError', message: expect.stringMatching(/^output: 'gpu-buffer' asks for the result in a GPU buffer, which the WebGPU backend takes on the thread/) });
+    expect(r.sent).toBe(0);
     expect(r.forced).toMatchObject({ ok: false, kind: 'TypeError', message: expect.stringMatching(/^proxy: true cannot take a gpuDevice/) });
   });
 

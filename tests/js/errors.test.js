@@ -61,7 +61,7 @@ describe('deformConv2d rejects', () => {
     ['three padding entries', (a) => { a.options.padding = [1, 1, 1]; }, RangeError, /^padding must be a number, 2 entries \(ph, pw\) or 4 entries \(top, bottom, left, right\), got \[1, 1, 1\]$/],
     ['dilation 0', (a) => { a.options.dilation = 0; }, RangeError, /^dilation must be positive \(at most 2147483647\), got \[0\]$/],
     ['an output size below 1', (a) => { a.options.padding = 0; a.input = t([1, 4, 2, 2]); a.offset = t([1, 18, 1, 1]); a.options.mask = undefined; }, RangeError, /^output size too small: the padded input is 2x2 but the dilated kernel spans 3x3/],
-    ['an unknown option', (a) => { a.options.strides = [1, 1]; }, TypeError, /^options has an unknown option 'strides'; the options are bias, mask, stride, padding, dilation, dataFormat$/],
+    ['an unknown option', (a) => { a.options.strides = [1, 1]; }, TypeError, /^options has an unknown option 'strides'; the options are bias, mask, stride, padding, dilation, dataFormat, output$/],
     ['a bad dataFormat', (a) => { a.options.dataFormat = 'NWHC'; }, RangeError, /^dataFormat must be 'NCHW' or 'NHWC', got the string "NWHC"$/],
     ['options that are not an object', (a) => { a.options = 3; }, TypeError, /^options must be an object, got number 3$/],
     ['element counts above 2^31 - 1', (a) => { a.input = { data: new Float32Array(4), shape: [1, 65536, 65536, 1] }; a.weight = t([2, 65536, 1, 1]); a.offset = t([1, 2, 65536, 1]); a.options = {}; }, RangeError, /^input of shape \[1, 65536, 65536, 1\] has 4294967296 elements \(17179869184 bytes as float32\), more than the limit of 2147483647 elements$/],

@@ -138,7 +138,7 @@ describe.each(BUILDS)('prepared layers on the %s build', (build, options) => {
     const got = await rejectionOf(layer.forward(input, badOffset, { mask }));
     expect(got.constructor).toBe(expected.constructor);
     expect(got.message).toBe(expected.message);
-    await expect(layer.forward(input, offset, { bias: o.bias })).rejects.toThrow("options has an unknown option 'bias'; the options are mask");
+    await expect(layer.forward(input, offset, { bias: o.bias })).rejects.toThrow("options has an unknown option 'bias'; the options are mask, output");
     await expect(layer.forward(input)).rejects.toThrow(TypeError);
     const zeroStride = await dc.prepareDeformConv2d(weight, { ...layerOptions, stride: 0 });
     const strideError = await rejectionOf(dc.deformConv2d(input, offset, weight, { ...o, stride: 0 }));

@@ -155,6 +155,25 @@ describe('what crosses to the worker', () => {
     dc.dispose();
   });
 
+  test('GPU-resident tensors and output: \'gpu-buffer\' are rejected on the page with a TypeError that says how to keep the instance there, and nothing is posted', async () => {
+    const { dc, worker } = await proxied();
+    const count = worker.posted.length;
+    const gpuBuffer = { size: 64, usage: 0x80 | 0x08, destroy() {}, mapAsync: async () => {} };
+    expect(dc.gpuDevice).toBeNull();
+    await expect(dc.deformConv2d({ gpuBuffer, shape: [1, 1, 2, 2] }, tensor([1, 2, 2, 2]), tensor([1, 1, 1, 1]))).rejects.toThrow(
+      new TypeError("input is a GPU-resident tensor ({ gpuBuffer, shape }), which the WebGPU backend takes on the thread that holds the device; " +
+        "this instance runs its calls in the proxy's Web Worker: create it with gpuDevice (the device of the buffers), which runs it on this " +
+        "thread, or with proxy: false and backend: 'webgpu'"));
+    await expect(dc.deformConv2d(tensor([1, 1, 2, 2]), tensor([1, 2, 2, 2]), tensor([1, 1, 1, 1]), { output: 'gpu-buffer' })).rejects.toThrow(
+      /^output: 'gpu-buffer' asks for the result in a GPU buffer, which the WebGPU backend takes on the thread that holds the device/);
+    const layer = await dc.prepareDeformableConv2d(tensor([1, 1, 1, 1]), [1, 1], [1, 1, 1, 1], [0, 0, 0, 0]);
+    const posted = worker.posted.length;
+    await expect(layer.forward({ gpuBuffer, shape: [1, 1, 2, 2] }, tensor([1, 3, 2, 2]))).rejects.toThrow(/^x is a GPU-resident tensor/);
+    expect(worker.posted.length).toBe(posted);
+    expect(worker.posted.length - count).toBe(1); // the layer's weights, nothing for the calls
+    dc.dispose();
+  });
+
   test('a tensor without data (a GPU-resident one) is a TypeError, not an empty array', () => {
     expect(() => copyForWorker({ gpuBuffer: {}, shape: [1, 1, 2, 2] }, 'input')).toThrow(
       new TypeError("input has no data to send to the proxy's worker (a GPU-resident tensor belongs to this thread's GPUDevice): create the instance with proxy: false to pass it"));

@@ -1,9 +1,10 @@
 // The WebGPU backend in headless Chromium (Debian's chromium package driven by playwright-core, WebGPU on
 // SwiftShader with --enable-unsafe-webgpu: tests/browser/chromium.js): every golden case, forward and
 // gradients, both layouts and both data formats, on backend 'webgpu'; and backend 'auto' on a page with and
-// without cross-origin isolation. The repository is served from 127.0.0.1 by scripts/serve.mjs; the checks
-// themselves are tests/webgpu/browser-checks.mjs, the golden cases travel into the page as arguments, and
-// each result becomes one test here.
+// without cross-origin isolation; GPU-resident tensors (tests/webgpu/resident-checks.mjs); an ONNX model on
+// onnxruntime 'webgpu' and this package's WebGPU (tests/webgpu/onnx-browser-checks.mjs). The repository is
+// served from 127.0.0.1 by scripts/serve.mjs; the checks themselves are tests/webgpu/browser-checks.mjs, the
+// golden cases travel into the page as arguments, and each result becomes one test here.
 const { launchChromium } = require('../browser/chromium');
 const { startServeProcess } = require('../browser/serve-process');
 const { ROOT, goldenCases } = require('./helpers');
@@ -12,7 +13,7 @@ const CHECKS = require('../webgpu/checks.json');
 const SUITE_TIMEOUT_MS = 10 * 60 * 1000;
 
 const cases = goldenCases();
-const names = [...cases.flatMap((c) => CHECKS.golden.map((check) => `${c.name}: ${check}`)), ...CHECKS.browser];
+const names = [...cases.flatMap((c) => CHECKS.golden.map((check) => `${c.name}: ${check}`)), ...CHECKS.browser, ...CHECKS.resident, ...CHECKS.onnxBrowser];
 
 let browser, isolatedServer, plainServer;
 const results = new Map();
@@ -43,6 +44,9 @@ beforeAll(async () => {
   await runSuite(isolatedServer, 'auto-isolated', basic);
   await runSuite(plainServer, 'auto-plain', basic);
   await runSuite(plainServer, 'no-simd', basic);
+  const residentCases = cases.filter((c) => ['basic_3x3', 'batch3_groups3', 'dcnv1_no_mask', 'medium_64ch'].includes(c.name));
+  await runSuite(plainServer, 'resident', residentCases);
+  await runSuite(plainServer, 'onnx', []);
 }, SUITE_TIMEOUT_MS);
 
 afterAll(async () => {

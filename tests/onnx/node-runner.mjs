@@ -4,7 +4,8 @@
 // (tests/js/onnx-*.test.js): onnxruntime-web loads its WebAssembly module with a dynamic import(), which Jest's
 // module system does not allow, and its thread count is fixed once per process.
 // Suites: session (1 thread each), session-2-threads (the model checks with 2 threads each: ours and
-// onnxruntime's), errors, hostile (1,000 mutated models).
+// onnxruntime's), errors, hostile (1,000 mutated models), webgpu (onnxruntime-web's WebGPU build on Dawn and
+// this package's WebGPU backend: webgpu-checks.mjs).
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { errorChecks } from './error-checks.mjs';
 import { hostileChecks } from './hostile-checks.mjs';
 import { sessionChecks } from './session-checks.mjs';
+import { loadWebGpu, webgpuChecks } from './webgpu-checks.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -26,6 +28,8 @@ const SUITES = {
   errors: { threads: 1, checks: errorChecks },
   // onnxruntime logs the errors of the mutated models it rejects at run: only fatal ones are shown.
   hostile: { threads: 1, checks: hostileChecks, logLevel: 'fatal' },
+  // onnxruntime-web's WebGPU build (its Node.js build has no 'webgpu' provider), on Dawn: loaded only to run.
+  webgpu: { threads: 1, checks: webgpuChecks, load: loadWebGpu },
 };
 
 const args = process.argv.slice(2);
@@ -44,6 +48,11 @@ const checks = suite.checks(env);
 if (listOnly) {
   process.stdout.write(JSON.stringify(checks.map((c) => c.name)));
   process.exit(0);
+}
+if (suite.load) {
+  Object.assign(env, await suite.load());
+  env.ort.env.wasm.numThreads = suite.threads;
+  env.ort.env.logLevel = suite.logLevel || 'error';
 }
 
 const results = [];

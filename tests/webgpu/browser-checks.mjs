@@ -1,12 +1,15 @@
 // The WebGPU checks of checks.json that run in a browser page (tests/webgpu/browser.html, opened by
 // tests/js/webgpu-chromium.test.js): every golden case on backend 'webgpu' (navigator.gpu of headless
 // Chromium: SwiftShader), what backend 'auto' picks with and without cross-origin isolation, and WebGPU in
-// an engine without WebAssembly SIMD (the SIMD-free validation module).
+// an engine without WebAssembly SIMD (the SIMD-free validation module), GPU-resident tensors
+// (resident-checks.mjs), and deformconv-wasm/onnx with onnxruntime on 'webgpu' (onnx-browser-checks.mjs).
 // The repository is served under /; the test passes checks.json and the golden cases in.
 import { createDeformConv } from '../../dist/browser.mjs';
+import * as api from '../../dist/browser.mjs';
 import { assert, check, checkBackward, checkForward, goldenChecks, withoutWasmSimd } from './checks.mjs';
+import { residentChecks } from './resident-checks.mjs';
 
-/** suite: 'golden' | 'auto-isolated' | 'auto-plain' | 'no-simd'; checks: checks.json; cases: golden cases (parsed JSON). */
+/** suite: 'golden' | 'auto-isolated' | 'auto-plain' | 'no-simd' | 'resident' | 'onnx'; checks: checks.json; cases: golden cases (parsed JSON). */
 export async function run({ suite, checks, cases }) {
   const results = [];
   if (suite === 'golden') {
@@ -44,6 +47,13 @@ export async function run({ suite, checks, cases }) {
         dc.dispose();
       }
     });
+  } else if (suite === 'resident') {
+    const newDevice = async () => (await navigator.gpu.requestAdapter()).requestDevice();
+    const named = (name) => cases.find((c) => c.name === name);
+    results.push(...await residentChecks({ api, newDevice, named, names: checks.resident }));
+  } else if (suite === 'onnx') {
+    const { run: runOnnx } = await import('./onnx-browser-checks.mjs');
+    results.push(...await runOnnx({ names: checks.onnxBrowser, models: [{ file: 'branchy.onnx' }] }));
   } else if (suite === 'no-simd') {
     await check(results, checks.browser[2], () => withoutWasmSimd(async () => {
       // On the page's thread: the engine without SIMD is this page's (WebAssembly.validate faked here), which the

@@ -66,7 +66,7 @@ export function mindsporeArgs(c, format = 'NCHW') {
 }
 
 /** A reference tensor of the case (float64) in the format. */
-function reference(c, key, format, shapeKey = key) {
+export function reference(c, key, format, shapeKey = key) {
   const t = { data: Float64Array.from(c[key]), shape: c.shapes[shapeKey] };
   return format === 'NHWC' ? toNHWC(t).data : t.data;
 }
@@ -84,7 +84,7 @@ function referenceGradOffsets(c, format) {
   return format === 'NHWC' ? toNHWC(t).data : out;
 }
 
-function outputShape(c, format) {
+export function outputShape(c, format) {
   const [N, C, H, W] = c.shapes.output;
   return format === 'NHWC' ? [N, H, W, C] : [N, C, H, W];
 }
@@ -141,13 +141,16 @@ export async function goldenChecks(dc, cases, checks) {
 /**
  * The device seen through a Proxy that reports maxStorageBufferBindingSize and maxBufferSize =
  * settings.maxBytes (so the backend splits calls as it would for inputs above a real device's limits; the
- * value may change between calls) and counts submits and buffers in settings: { maxBytes, submits, created,
- * destroyed }, updated in place.
+ * value may change between calls; settings.maxBufferSize, when given, is maxBufferSize instead) and counts
+ * submits and buffers in settings: { maxBytes, submits, created, destroyed }, updated in place.
  */
 export function limitedDevice(device, settings) {
   Object.assign(settings, { submits: 0, created: 0, destroyed: 0, ...settings });
   const limits = new Proxy(device.limits, {
-    get: (t, k) => (k === 'maxStorageBufferBindingSize' || k === 'maxBufferSize' ? settings.maxBytes : t[k]),
+    get: (t, k) => {
+      if (k === 'maxStorageBufferBindingSize') return settings.maxBytes;
+      return k === 'maxBufferSize' ? settings.maxBufferSize || settings.maxBytes : t[k];
+    },
   });
   const queue = new Proxy(device.queue, {
     get: (t, k) => {

@@ -1,7 +1,8 @@
 // node --expose-gc tests/webgpu/node-runner.mjs OUT.json [CASE...]
 // DCN_WEBGPU_CHECKS=REGEX (while working on one check): only the checks whose name matches, the golden, split and
-// hostile blocks counting as one check each ('golden checks', 'split checks', 'hostile checks').
-// Runs the WebGPU checks of checks.json that belong to Node.js (golden, split, node, hostile) on the WebGPU backend
+// hostile and resident blocks counting as one check each ('golden checks', 'split checks', 'hostile checks',
+// 'resident checks').
+// Runs the WebGPU checks of checks.json that belong to Node.js (golden, split, node, resident, hostile) on the WebGPU backend
 // through the npm package `webgpu` (Dawn) and SwiftShader's Vulkan driver from Debian's chromium package
 // (docs/toolchain.md), and writes [{ name, ok, message }] to OUT.json. A separate process, so that
 // Jest does not have to load Dawn's ES module and a crash of the driver cannot take a Jest worker with it.
@@ -16,6 +17,7 @@ import {
   toNHWC, withoutWasmSimd,
 } from './checks.mjs';
 import { hostileChecks } from './hostile-checks.mjs';
+import { residentChecks } from './resident-checks.mjs';
 
 // The Vulkan loader reads these when Dawn first looks for adapters, so they are set before it loads.
 process.env.VK_ICD_FILENAMES ||= '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -663,6 +665,13 @@ await check(results, names[21], async () => {
   }
   assert(errors.every((e) => e.constructor === RangeError), errors.map((e) => e.constructor.name).join(', '));
 });
+
+// ---------------------------------------------------------------- GPU-resident tensors (resident-checks.mjs)
+if (wanted('resident checks')) {
+  const started = performance.now();
+  results.push(...await residentChecks({ api, newDevice, named, names: CHECKS.resident }));
+  console.log(`resident checks: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
 
 // ---------------------------------------------------------------- hostile calls (hostile-checks.mjs)
 if (wanted('hostile checks')) {

@@ -385,18 +385,41 @@ export async function onThisThread(c, { N, C, S }) {
   }
 }
 
-/** A GPUDevice of this page: the instance stays here with 'auto', and proxy: true refuses it. */
+/**
+ * A GPUDevice of this page: the instance stays here with 'auto' and takes GPU-resident tensors of the device;
+ * proxy: true refuses the device; a proxied instance (its own device in the worker) rejects a GPU-resident
+ * tensor, and output: 'gpu-buffer', with a TypeError, sending nothing.
+ */
 export async function withGpuDevice(c) {
   const adapter = await navigator.gpu.requestAdapter();
   assert(adapter, 'no WebGPU adapter in this browser');
   const device = await adapter.requestDevice();
+  const [input, offset, weight, o] = torchvisionArgs(c);
+  const gpuInput = device.createBuffer({ size: 4 * input.data.length, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(gpuInput, 0, input.data);
   try {
     const dc = await createDeformConv({ backend: 'webgpu', gpuDevice: device });
     const info = dc.info();
     await checkForward(dc, c, 'MindSpore', 'NCHW');
+    const sameDevice = dc.gpuDevice === device;
+    const onPage = await dc.deformConv2d({ gpuBuffer: gpuInput, shape: input.shape }, offset, weight, { ...o, output: 'gpu-buffer' });
+    const pageResult = { shape: onPage.shape, usage: onPage.gpuBuffer.usage };
+    onPage.dispose();
     dc.dispose();
-    return { info, forced: await outcome(createDeformConv({ gpuDevice: device, proxy: true })) };
+    const proxied = await createDeformConv({ backend: 'webgpu' });
+    const posts = countPosts(proxied);
+    const proxiedInfo = { proxy: proxied.info().proxy, backend: proxied.backend, gpuDevice: proxied.gpuDevice };
+    const gpuTensor = await outcome(proxied.deformConv2d({ gpuBuffer: gpuInput, shape: input.shape }, offset, weight, o));
+    const gpuOutput = await outcome(proxied.deformConv2d(input, offset, weight, { ...o, output: 'gpu-buffer' }));
+    const sent = posts.posts;
+    await checkForward(proxied, c, 'torchvision', 'NCHW'); // still working
+    proxied.dispose();
+    return {
+      info, sameDevice, pageResult, proxiedInfo, gpuTensor, gpuOutput, sent,
+      forced: await outcome(createDeformConv({ gpuDevice: device, proxy: true })),
+    };
   } finally {
+    gpuInput.destroy();
     device.destroy();
   }
 }
