@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -22,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "deformconv.h"
+#include "golden_case.h"
 
 namespace {
 
@@ -31,14 +31,6 @@ struct Options {
   bool nhwc = false;
   int threads = 1;
 };
-
-std::vector<float> floats(const nlohmann::json& c, const char* key) {
-  return c.contains(key) && !c[key].is_null() ? c[key].get<std::vector<float>>() : std::vector<float>();
-}
-
-std::vector<int64_t> shape_of(const nlohmann::json& c, const char* key) {
-  return c["shapes"][key].get<std::vector<int64_t>>();
-}
 
 // (N, C, H, W) -> (N, H, W, C): data and shape.
 void to_nhwc(std::vector<float>* data, std::vector<int64_t>* shape) {
@@ -52,41 +44,15 @@ void to_nhwc(std::vector<float>* data, std::vector<int64_t>* shape) {
 }
 
 nlohmann::json run(const std::string& path, const Options& o) {
-  std::ifstream in(path);
-  const nlohmann::json c = nlohmann::json::parse(in);
-  const auto& prm = c["params"];
-  const auto stride = prm["stride"].get<std::vector<int64_t>>();
-  const auto dilation = prm["dilation"].get<std::vector<int64_t>>();
-  std::vector<float> input = floats(c, "input"), weight = floats(c, "weight"), bias = floats(c, "bias");
-  std::vector<float> offset = floats(c, o.mindspore ? "offsets_mindspore" : "offset"), mask;
+  const dcn::testing::GoldenCase c = dcn::testing::read_case(path);
+  dcn::ConvRequest r = o.mindspore ? c.mindspore_request() : c.torchvision_request();
+  std::vector<float> input = c.input, weight = c.weight, bias = c.bias;
+  std::vector<float> offset = o.mindspore ? c.offsets_mindspore : c.offset;
+  std::vector<float> mask = r.has_mask ? c.mask : std::vector<float>();
   // The backward pass only: grad_output and its shape (the output's).
-  std::vector<float> grad_output = o.backward ? floats(c, "grad_output") : std::vector<float>();
-  std::vector<int64_t> grad_output_shape = o.backward ? shape_of(c, "output") : std::vector<int64_t>();
+  std::vector<float> grad_output = o.backward ? c.floats("grad_output") : std::vector<float>();
+  std::vector<int64_t> grad_output_shape = o.backward ? c.shape("output") : std::vector<int64_t>();
 
-  dcn::ConvRequest r;
-  r.input_shape = shape_of(c, "input");
-  r.weight_shape = shape_of(c, "weight");
-  r.offset_shape = shape_of(c, o.mindspore ? "offsets_mindspore" : "offset");
-  r.has_bias = prm["has_bias"].get<bool>();
-  if (r.has_bias) r.bias_shape = shape_of(c, "bias");
-  r.padding = prm["padding"].get<std::vector<int64_t>>();
-  if (o.mindspore) {
-    r.convention = dcn::Convention::kMindSpore;
-    r.stride = {1, 1, stride[0], stride[1]};
-    r.dilation = {1, 1, dilation[0], dilation[1]};
-    r.kernel_size = prm["kernel_size"].get<std::vector<int64_t>>();
-    r.groups = prm["groups"].get<int64_t>();
-    r.offset_groups = prm["offset_groups"].get<int64_t>();
-    r.modulated = prm["has_mask"].get<bool>();
-  } else {
-    r.stride = stride;
-    r.dilation = dilation;
-    r.has_mask = prm["has_mask"].get<bool>();
-    if (r.has_mask) {
-      r.mask_shape = shape_of(c, "mask");
-      mask = floats(c, "mask");
-    }
-  }
   if (o.nhwc) {
     r.data_format = dcn::DataFormat::kNHWC;
     to_nhwc(&input, &r.input_shape);

@@ -1,4 +1,5 @@
-// Loads one case of tests/golden (format in its README) into float vectors and a ConvRequest.
+// Loads one case of tests/golden (format in its README) into float vectors and a ConvRequest. Also read by
+// tools/run_case.cpp, which runs files of the same format that carry no name or expected output.
 #pragma once
 
 #include <fstream>
@@ -19,6 +20,10 @@ struct GoldenCase {
   std::vector<int64_t> shape(const char* key) const { return json["shapes"][key].get<std::vector<int64_t>>(); }
   bool has(const char* key) const { return json.contains(key) && !json[key].is_null(); }
   std::vector<double> doubles(const char* key) const { return json[key].get<std::vector<double>>(); }
+  // A tensor's values; empty when the file has none (an absent mask or bias).
+  std::vector<float> floats(const char* key) const {
+    return has(key) ? json[key].get<std::vector<float>>() : std::vector<float>();
+  }
 
   // The call in torchvision's convention (NCHW).
   ConvRequest torchvision_request() const {
@@ -56,20 +61,24 @@ struct GoldenCase {
   }
 };
 
-inline GoldenCase load_golden(const std::string& path) {
+// A case file's parameters, shapes and inputs, without its name or expected output.
+inline GoldenCase read_case(const std::string& path) {
   GoldenCase c;
   std::ifstream in(path);
   c.json = nlohmann::json::parse(in);
+  c.input = c.floats("input");
+  c.weight = c.floats("weight");
+  c.bias = c.floats("bias");
+  c.offset = c.floats("offset");
+  c.mask = c.floats("mask");
+  c.offsets_mindspore = c.floats("offsets_mindspore");
+  return c;
+}
+
+// A reference case: its inputs, and its name and expected output, which it must have.
+inline GoldenCase load_golden(const std::string& path) {
+  GoldenCase c = read_case(path);
   c.name = c.json["name"].get<std::string>();
-  auto floats = [&](const char* key) {
-    return c.has(key) ? c.json[key].get<std::vector<float>>() : std::vector<float>();
-  };
-  c.input = floats("input");
-  c.weight = floats("weight");
-  c.bias = floats("bias");
-  c.offset = floats("offset");
-  c.mask = floats("mask");
-  c.offsets_mindspore = floats("offsets_mindspore");
   c.output = c.doubles("output");
   return c;
 }
