@@ -18,20 +18,11 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
+import { encodeSection as section, unsignedLeb128 as leb } from '../scripts/wasm-instructions.mjs';
+
 const CHAINS = 12;
 const FLOPS_PER_ITERATION = CHAINS * 4 * 2; // 12 chains x 4 lanes x (mul + add)
 
-function leb(n) {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-const section = (id, bytes) => [id, ...leb(bytes.length), ...bytes];
 const f32x4Const = (v) => [0xfd, 0x0c, ...new Uint8Array(new Float32Array([v, v, v, v]).buffer)];
 const SIMD = { add: [0xfd, ...leb(228)], mul: [0xfd, ...leb(230)], relaxedMadd: [0xfd, ...leb(0x105)], extractLane0: [0xfd, 0x1f, 0] };
 export const PEAK_KINDS = ['mul+add', 'madd'];

@@ -8,7 +8,23 @@
 // types, multi-value and fixed-width SIMD), the threads proposal's atomics, the final relaxed-SIMD opcodes,
 // and, passed in `extraSimd`, opcodes a caller chooses to accept (the prototype f32x4.fma of Emscripten
 // 3.1.6's toolchain). Anything else is an error naming the byte offset: a module this decoder cannot read
-// entirely is not rewritten at all.
+// entirely is not rewritten at all. The two encoders below serve the modules the benchmark and the tests
+// write byte by byte.
+
+/** n (a non-negative integer below 2^32) as an unsigned LEB128 of minimal length: for modules written by hand. */
+export function unsignedLeb128(n) {
+  const out = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+}
+
+/** A module section written by hand: its id, its size as an unsigned LEB128, its bytes. */
+export const encodeSection = (id, bytes) => [id, ...unsignedLeb128(bytes.length), ...bytes];
 
 /** A decoding error, with the byte offset in the module. */
 export class WasmDecodeError extends Error {}

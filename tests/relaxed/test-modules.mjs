@@ -2,18 +2,8 @@
 // Node.js 20, node-runner.mjs under Node.js 26): each is written out byte by byte, its text form beside it,
 // so that what scripts/finalize-relaxed-simd.mjs must change, and must leave alone, is known exactly.
 
-function leb(n) {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
+import { encodeSection as section, unsignedLeb128 as leb } from '../../scripts/wasm-instructions.mjs';
 
-const section = (id, bytes) => [id, ...leb(bytes.length), ...bytes];
 const name = (s) => [...leb(s.length), ...new TextEncoder().encode(s)];
 
 // 0xfd-prefixed opcodes, as the byte sequences of the instruction (prefix and LEB128 opcode).
