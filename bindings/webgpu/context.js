@@ -5,10 +5,10 @@
 import { forEachRun, isWhole, packSlice, sliceElements } from './chunks.js';
 import { MAX_WORKGROUPS } from './constants.js';
 import { GpuFailure } from './device.js';
-import { usageNames } from './resident-tensors.js';
+import { USAGE, usageNames } from './resident-tensors.js';
 import { kernelBindings, kernelSource, packConv, sharedConstants } from './shaders.js';
 
-const STORAGE = 0x80, UNIFORM = 0x40, COPY_DST = 0x08, COPY_SRC = 0x04, MAP_READ = 0x01; // GPUBufferUsage
+const { STORAGE, UNIFORM, COPY_DST, COPY_SRC, MAP_READ } = USAGE;
 
 /**
  * The GPU buffers one prepared layer keeps between its calls (prepared-layer.js): its weight slices and bias,
