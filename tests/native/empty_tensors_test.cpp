@@ -121,6 +121,28 @@ TEST(EmptyTensors, ABatchOfZeroImagesOfAnySizeNeedsNoMemory) {
   EXPECT_TRUE(check_forward_memory(p, 8, uint64_t{1} << 32).ok());
 }
 
+// No output channels means no work, but the input is still a tensor the caller hands over: 2^30 channels of one
+// pixel take 4 GiB, so the call is refused by the memory check, naming the input (the fuzzer's input
+// tests/fuzz/regressions/empty-output-with-a-4-gib-input, which the fuzz target once took for a bad estimate).
+TEST(EmptyTensors, NoOutputChannelsStillCountTheInput) {
+  ConvRequest r;
+  r.input_shape = {1, int64_t{1} << 30, 1, 1};
+  r.weight_shape = {0, int64_t{1} << 30, 1, 1};
+  r.offset_shape = {1, 2, 1, 1};
+  const ConvParams p = validated(r);
+  EXPECT_EQ(p.output_elements, 0);
+  EXPECT_EQ(p.forward_flops(), 0);
+  const Status s = check_forward_memory(p, 2, uint64_t{1} << 32);
+  EXPECT_EQ(s.kind(), ErrorKind::kRange);
+  EXPECT_EQ(s.message().rfind("input of shape [1, 1073741824, 1, 1] takes 4294967296 bytes; ", 0), 0u) << s.message();
+  // The same call on a small input fits and needs no workspace.
+  r.input_shape = {1, 64, 1, 1};
+  r.weight_shape = {0, 64, 1, 1};
+  const ConvParams small = validated(r);
+  EXPECT_TRUE(check_forward_memory(small, 2, uint64_t{1} << 32).ok());
+  EXPECT_EQ(forward_workspace_bytes(small, 2), 0);
+}
+
 TEST(EmptyTensors, ABatchOfZeroImagesWithoutAnyPointerToEmptyTensors) {
   const ConvParams p = validated(request(0, 2, 3, 3, 2, 1, true));
   ThreadPool pool(2);
