@@ -2,10 +2,8 @@
 // on one GPUDevice (Node.js: Dawn from the npm package `webgpu`, on SwiftShader): the test models give what the
 // CPU path gives, and tensors cross between the steps as GPU buffers (maps counted). The checks:
 // tests/onnx/webgpu-checks.mjs. Slow: onnxruntime-web's WebGPU build takes about a minute to start on 2 busy cores.
-const fs = require('fs');
 const { onnxSuite } = require('./onnx-runner');
+const { requireSwiftShader } = require('./runner-checks');
 
-if (!process.env.VK_ICD_FILENAMES && !fs.existsSync('/usr/lib/chromium/vk_swiftshader_icd.json')) {
-  throw new Error('/usr/lib/chromium/vk_swiftshader_icd.json is missing: install Debian\'s chromium package (npm run setup does)');
-}
+requireSwiftShader();
 describe('onnxruntime webgpu + deformconv-wasm webgpu', () => onnxSuite('webgpu', 8 * 60 * 1000));

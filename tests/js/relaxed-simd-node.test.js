@@ -4,12 +4,10 @@
 // child process, every golden case (forward and gradients, both conventions, both data formats) on both
 // relaxed builds, the engine checks and the 'auto' / false selection (tests/relaxed/checks.json); each result
 // becomes one test here.
-const { execFile } = require('child_process');
-const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const { ROOT, api, goldenCases, torchvisionArgs, expectClose, FORWARD_TOLERANCE, RELAXED_SIMD_HERE: relaxedHere } = require('./helpers');
 const { NODE26 } = require('./node26');
+const { runnerChecks } = require('./runner-checks');
 
 const NAMES = require('../relaxed/checks.json');
 const GOLDEN = require('../webgpu/checks.json').golden;
@@ -62,31 +60,5 @@ describe('in Node.js 26 (tests/relaxed/node-runner.mjs)', () => {
     ...NAMES.buildSuites.flatMap((suite) => [`${suite}: ${NAMES.load}`, ...cases.flatMap((c) => GOLDEN.map((check) => `${suite}: ${c}: ${check}`))]),
     ...NAMES.selectionThreads,
   ];
-  let results = null;
-  let runnerOutput = '';
-
-  beforeAll(async () => {
-    const out = path.join(os.tmpdir(), `deformconv-relaxed-node26-${process.pid}.json`);
-    runnerOutput = await new Promise((resolve) => {
-      execFile(NODE26, [path.join(ROOT, 'tests', 'relaxed', 'node-runner.mjs'), out], { timeout: RUNNER_TIMEOUT_MS, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-        resolve(`${error ? `${error.message}\n` : ''}${stdout}${stderr}`);
-      });
-    });
-    if (fs.existsSync(out)) {
-      results = new Map(JSON.parse(fs.readFileSync(out, 'utf8')).map((r) => [r.name, r]));
-      fs.unlinkSync(out);
-    }
-  }, RUNNER_TIMEOUT_MS + 10000);
-
-  test('the Node.js 26 runner finished and reported every check', () => {
-    if (!results) throw new Error(`the runner wrote no results:\n${runnerOutput.slice(-4000)}`);
-    expect(names.filter((name) => !results.has(name))).toEqual([]);
-    expect([...results.keys()].filter((name) => !names.includes(name))).toEqual([]);
-  });
-
-  test.each(names)('%s', (name) => {
-    const r = results && results.get(name);
-    if (!r) throw new Error(`no result for this check:\n${runnerOutput.slice(-2000)}`);
-    if (!r.ok) throw new Error(r.message);
-  });
+  runnerChecks({ label: 'Node.js 26', command: [NODE26, path.join(ROOT, 'tests', 'relaxed', 'node-runner.mjs')], names, timeoutMs: RUNNER_TIMEOUT_MS });
 });
