@@ -6,9 +6,8 @@
 // CHECKS_OF), and what relaxedSimd 'auto' and false load; on a page without isolation, that 'auto' loads the
 // single-threaded relaxed build. dist/browser.mjs and tests/relaxed/golden-checks.mjs run in the page (served
 // by scripts/serve.mjs); each result becomes one test here.
-const { launchChromium } = require('../browser/chromium');
-const { startServeProcess } = require('../browser/serve-process');
-const { ROOT, goldenCases } = require('./helpers');
+const { pageChecks } = require('../browser/page-checks');
+const { goldenCases } = require('./helpers');
 
 const NAMES = require('../relaxed/checks.json');
 const GOLDEN = require('../webgpu/checks.json').golden;
@@ -16,7 +15,6 @@ const GOLDEN = require('../webgpu/checks.json').golden;
 // every golden check (relaxed-simd-node.test.js; relaxed-simd-toolchain.test.js checks the bytes): here its
 // web glue runs the forward checks; the threaded relaxed build, the default of an isolated page, runs all.
 const CHECKS_OF = { 'threads-relaxed': GOLDEN, 'simd-relaxed': GOLDEN.filter((check) => check.startsWith('forward')) };
-const SUITE_TIMEOUT_MS = 10 * 60 * 1000;
 
 const cases = goldenCases();
 const names = [
@@ -26,54 +24,23 @@ const names = [
   ...NAMES.selectionPlain,
 ];
 
-let browser, isolatedServer, plainServer;
-const results = new Map();
-const problems = [];
-
-async function runSuite(server, suite) {
-  const page = await browser.newPage();
-  try {
-    await page.goto(`${server.origin}/tests/relaxed/browser.html`);
-    const out = await page.evaluate(async (args) => {
-      if (args.suite === 'engine') {
-        const { engineChecks } = await import('/tests/relaxed/engine-checks.mjs');
-        const files = ['deformconv-threads-relaxed-web.wasm', 'deformconv-simd-relaxed-web.wasm'];
-        const modules = await Promise.all(files.map(async (file) => ({ file, bytes: new Uint8Array(await (await fetch(`/dist/wasm/${file}`)).arrayBuffer()) })));
-        return engineChecks(args.names.engine, modules);
-      }
-      const { createDeformConv } = await import('/dist/browser.mjs');
-      const { runSuite: run } = await import('/tests/relaxed/golden-checks.mjs');
-      return run(createDeformConv, args.suite, args.cases, args.names, args.golden);
-    }, { suite, cases, names: NAMES, golden: CHECKS_OF[suite] || GOLDEN });
-    for (const r of out) results.set(r.name, r);
-  } catch (e) {
-    problems.push(`${suite}: ${e.message}`);
-  } finally {
-    await page.close();
-  }
-}
-
-beforeAll(async () => {
-  [browser, isolatedServer, plainServer] = await Promise.all([
-    launchChromium(),
-    startServeProcess({ isolation: true, root: ROOT }),
-    startServeProcess({ isolation: false, root: ROOT }),
-  ]);
-  for (const suite of ['engine', ...NAMES.buildSuites, 'selection-threads']) await runSuite(isolatedServer, suite);
-  await runSuite(plainServer, 'selection-plain');
-}, SUITE_TIMEOUT_MS);
-
-afterAll(async () => {
-  await Promise.all([browser && browser.close(), isolatedServer && isolatedServer.close(), plainServer && plainServer.close()]);
-});
-
-test('Chromium ran the checks cleanly and reported every one', () => {
-  expect([...problems, ...(browser ? browser.problems : [])]).toEqual([]);
-  expect(names.filter((name) => !results.has(name))).toEqual([]);
-});
-
-test.each(names)('%s', (name) => {
-  const r = results.get(name);
-  if (!r) throw new Error(`no result for this check: ${problems.join('\n')}`);
-  if (!r.ok) throw new Error(r.message);
+pageChecks({
+  names,
+  pagePath: '/tests/relaxed/browser.html',
+  evaluate: async (args) => {
+    if (args.suite === 'engine') {
+      const { engineChecks } = await import('/tests/relaxed/engine-checks.mjs');
+      const files = ['deformconv-threads-relaxed-web.wasm', 'deformconv-simd-relaxed-web.wasm'];
+      const modules = await Promise.all(files.map(async (file) => ({ file, bytes: new Uint8Array(await (await fetch(`/dist/wasm/${file}`)).arrayBuffer()) })));
+      return engineChecks(args.names.engine, modules);
+    }
+    const { createDeformConv } = await import('/dist/browser.mjs');
+    const { runSuite: run } = await import('/tests/relaxed/golden-checks.mjs');
+    return run(createDeformConv, args.suite, args.cases, args.names, args.golden);
+  },
+  plan: async ({ isolated, plain, runSuite }) => {
+    const suite = (server, name) => runSuite(server, name, { suite: name, cases, names: NAMES, golden: CHECKS_OF[name] || GOLDEN });
+    for (const name of ['engine', ...NAMES.buildSuites, 'selection-threads']) await suite(isolated, name);
+    await suite(plain, 'selection-plain');
+  },
 });
