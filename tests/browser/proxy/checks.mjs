@@ -23,6 +23,16 @@ async function outcome(promise) {
   }
 }
 
+/** outcome() of a synchronous call. */
+function callOutcome(fn) {
+  try {
+    fn();
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, kind: e.constructor.name, message: e.message };
+  }
+}
+
 /** Messages the instance's ProxyRunner posts to its worker, counted (an internal hook of the tests). */
 function countPosts(dc) {
   const worker = dc._runner._worker;
@@ -282,13 +292,7 @@ export async function disposeInFlight(c) {
     layer.forward(input, offset, { mask: o.mask })];
   dc.dispose();
   dc.dispose();
-  let info;
-  try {
-    dc.info();
-    info = { ok: true };
-  } catch (e) {
-    info = { ok: false, kind: e.constructor.name, message: e.message };
-  }
+  const info = callOutcome(() => dc.info());
   return {
     inFlight: await Promise.all(inFlight.map(outcome)),
     later: await outcome(dc.deformConv2d(input, offset, weight, o)),
@@ -361,13 +365,7 @@ export async function workerDies({ N, C, S }) {
   dc._runner._worker.postMessage({ type: 'not a message of the proxy' });
   const pending = outcome(dc.deformConv2d(...args));
   const first = await pending;
-  let info;
-  try {
-    dc.info();
-    info = { ok: true };
-  } catch (e) {
-    info = { ok: false, kind: e.constructor.name, message: e.message };
-  }
+  const info = callOutcome(() => dc.info());
   return { pending: first, later: await outcome(dc.deformConv2d(...bigLayer(1, 4, 8))), info };
 }
 
