@@ -1,16 +1,8 @@
 // run()'s arguments, read as onnxruntime's InferenceSession.run reads them (feeds, then fetches or options,
 // then options), and the feeds checked against what the model declares, so that a wrong feed is rejected
 // with its name before anything runs, whichever step would have read it.
+import { describe } from '../api/tensors.js';
 import { DATA_TYPE_NAMES } from './onnx-model.js';
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === 'object') return value.constructor && value.constructor !== Object ? `a ${value.constructor.name}` : 'an object';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${String(value)}`;
-}
 
 // Types whose data does not hold one array element per tensor element.
 const PACKED_TYPES = new Set(['int4', 'uint4', 'float4e2m1']);

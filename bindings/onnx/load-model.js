@@ -1,12 +1,6 @@
 // The model argument of InferenceSession.create: bytes as they are, or a URL (in Node.js also a file path)
 // fetched or read here. platform.readFile (Node.js only) reads a path.
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === 'object') return value.constructor && value.constructor !== Object ? `a ${value.constructor.name}` : 'an object';
-  return `${typeof value} ${String(value)}`;
-}
+import { describe } from '../api/tensors.js';
 
 async function fetchBytes(url) {
   let response;

@@ -1,16 +1,9 @@
 // InferenceSession.create's options: `ort` (the caller's onnxruntime module), this package's own (as
 // createDeformConv takes them, or an instance to share), and onnxruntime's session options, which pass through
 // to every onnxruntime session the model is split into.
+import { describe } from '../api/tensors.js';
 
 const OURS = ['backend', 'threads', 'wasmBuild', 'gpuDevice', 'gpu'];
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'object') return value.constructor && value.constructor !== Object && value.constructor.name ? `a ${value.constructor.name}` : 'an object';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${String(value)}`;
-}
 
 /**
  * Returns { ort, ours (createDeformConv's options), deformConv (an instance the caller shares, or null),
