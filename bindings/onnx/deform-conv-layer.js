@@ -4,13 +4,7 @@
 // the graph computes, or a caller feeds (an initializer that is also a graph input), is read at every run
 // and the node runs as a one-shot deformConv2d call.
 import { callOptions, checkCallDims, checkChannels } from './deform-conv-node.js';
-
-/** The error e, with the node's label in front of its message, of the same kind. */
-export function withNode(e, label) {
-  if (!(e instanceof Error)) return e;
-  const Kind = e instanceof TypeError ? TypeError : e instanceof RangeError ? RangeError : Error;
-  return new Kind(e.message.startsWith(label) ? e.message : `${label}: ${e.message}`, { cause: e });
-}
+import { errorAt } from './errors.js';
 
 export class DeformConvLayer {
   /**
@@ -50,7 +44,7 @@ export class DeformConvLayer {
       s.weight = null;
     } catch (e) {
       this.dispose();
-      throw withNode(e, s.label);
+      throw errorAt(e, s.label);
     }
   }
 
@@ -73,7 +67,7 @@ export class DeformConvLayer {
         : await this.dc.deformConv2d(X, offset, W, { ...callOptions(s), bias: B || undefined, mask: mask || undefined, output });
       return handover.fromLayer(result);
     } catch (e) {
-      throw withNode(e, s.label);
+      throw errorAt(e, s.label);
     }
   }
 

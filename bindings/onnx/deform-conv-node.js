@@ -13,6 +13,11 @@ const ATTRIBUTES = {
 const INPUT_NAMES = ['X', 'W', 'offset', 'B', 'mask'];
 const FIRST_OPSET = 19;
 
+/** A DeformConv node's inputs by their names in the spec: { X, W, offset, B, mask }, null where absent or ''. */
+export function deformConvInputs(node) {
+  return Object.fromEntries(INPUT_NAMES.map((key, i) => [key, node.inputs[i] || null]));
+}
+
 /** A DeformConv of ONNX's own domain. */
 export function isDeformConv(node) {
   return node.opType === 'DeformConv' && (node.domain === '' || node.domain === 'ai.onnx');
@@ -40,7 +45,7 @@ export function readDeformConv(node, model) {
   if (node.outputs.length !== 1 || !node.outputs[0]) {
     throw new TypeError(`${label} must have one output, Y; it has [${node.outputs.map((n) => `'${n}'`).join(', ')}]`);
   }
-  const inputs = Object.fromEntries(INPUT_NAMES.map((key, i) => [key, node.inputs[i] || null]));
+  const inputs = deformConvInputs(node);
   const attributes = readAttributes(node, label);
 
   // The spatial rank: from W's rank when the model gives it, else from the attributes; 2 when nothing says.

@@ -8,14 +8,15 @@
 // 'webgpu' and this package on WebGPU, on one device (shared-device.js). A model without DeformConv runs in one
 // onnxruntime session, from its own bytes.
 import { DeformConvLayer } from './deform-conv-layer.js';
-import { isDeformConv, readDeformConv } from './deform-conv-node.js';
+import { deformConvInputs, isDeformConv, readDeformConv } from './deform-conv-node.js';
+import { errorAt } from './errors.js';
 import { checkFeeds, runArguments } from './feeds.js';
 import { analyseGraph, nodeName } from './graph.js';
 import { DATA_TYPE_NAMES, DATA_TYPE_NUMBERS, FLOAT, decodeModel } from './onnx-model.js';
 import { sessionOptions, splitModelOrtOptions } from './options.js';
 import { partialModel } from './partial-model.js';
 import { partitionGraph, stepsNeeded } from './partition.js';
-import { onnxruntimeDevice, planSharedDevice, withSharedDevice } from './shared-device.js';
+import { onnxruntimeDevice, planSharedDevice, providerName, withSharedDevice } from './shared-device.js';
 import { TensorHandover, locationOf } from './tensor-handover.js';
 
 /** Thrown inside create when onnxruntime reports a DeformConv input that is not float32: that node goes to onnxruntime. */
@@ -30,9 +31,8 @@ class NotFloat32 {
 /** The first execution provider asked for (what the partition reports as onnxruntime's backend). */
 function ortBackend(ort, ortOptions) {
   const eps = ortOptions.executionProviders;
-  const first = Array.isArray(eps) && eps.length ? eps[0] : null;
-  if (typeof first === 'string') return first;
-  if (first && typeof first.name === 'string') return first.name;
+  const first = Array.isArray(eps) && eps.length ? providerName(eps[0]) : null;
+  if (first) return first;
   return ort.env && ort.env.versions && ort.env.versions.web ? 'wasm' : 'cpu';
 }
 
@@ -56,12 +56,7 @@ export async function createInferenceSession(platform, model, options) {
     const v = analysis.valueInfo.get(name);
     return v && v.kind === 'tensor' ? v.elemType : 0;
   };
-  const shapeOf = (name) => {
-    const t = analysis.initializers.get(name);
-    if (t) return t.dims;
-    const v = analysis.valueInfo.get(name);
-    return v && v.kind === 'tensor' ? v.shape : null;
-  };
+  const shapeOf = (name) => declaredShape(analysis, name);
   const specs = new Map();
   const deformConvNodes = []; // what the session reports of each DeformConv node
   for (const node of analysis.order) {
@@ -89,10 +84,10 @@ export async function createInferenceSession(platform, model, options) {
   const shared = planSharedDevice(o.ortOptions, o.ours, o.deformConv);
   // This package's instance: on the GPU path made when the first DeformConv step is built, since by then
   // onnxruntime may have made its device (shared-device.js); else now.
-  let dc = o.deformConv || (shared ? null : await platform.createDeformConv({ ...o.ours, allowSpinning: false }));
+  const ours = { ...o.ours, allowSpinning: false };
+  let dc = o.deformConv || (shared ? null : await platform.createDeformConv(ours));
   const instance = async (ortSessions) => {
     if (dc) return dc;
-    const ours = { ...o.ours, allowSpinning: false };
     if (shared) {
       if (!shared.device && ortSessions) shared.device = await onnxruntimeDevice(o.ort);
       // proxy: false: on a page's main thread the instance must run here, where the shared device and its
@@ -103,8 +98,7 @@ export async function createInferenceSession(platform, model, options) {
     if (shared && !shared.device) shared.device = dc.gpuDevice; // ours, for onnxruntime's later sessions
     return dc;
   };
-  const { preferredOutputLocation, ...ortRest } = splitModelOrtOptions(o.ortOptions);
-  const ortOptions = ortRest;
+  const { preferredOutputLocation, ...ortOptions } = splitModelOrtOptions(o.ortOptions);
   const wanted = wantedLocations(preferredOutputLocation);
   try {
     // A DeformConv whose inputs onnxruntime reports as other than float32 goes to onnxruntime, and the split
@@ -449,7 +443,7 @@ function describeGraph(graph, analysis, typeOf) {
 
 /** A DeformConv node as deformConvNodes reports it (plain data). */
 function describeDeformConv(node, spec) {
-  const inputs = Object.fromEntries(['X', 'W', 'offset', 'B', 'mask'].map((k, i) => [k, node.inputs[i] || null]));
+  const inputs = deformConvInputs(node);
   const base = { name: nodeName(node), runsOn: spec.runsHere ? 'deformconv-wasm' : 'onnxruntime', reason: spec.runsHere ? null : spec.reason, inputs };
   if (!spec.runsHere) return base;
   const [top, bottom, left, right] = spec.padding;
@@ -478,11 +472,9 @@ function valueMetadata(v) {
   };
 }
 
-/** onnxruntime's error from a step of a split model, saying which step, of the same kind. */
+/** onnxruntime's error from a step of a split model, saying which step (a whole model has no label). */
 function onnxruntimeError(e, step) {
-  if (!(e instanceof Error) || !step.label) return e;
-  const Kind = e instanceof TypeError ? TypeError : e instanceof RangeError ? RangeError : Error;
-  return new Kind(`onnxruntime, ${step.label} of the model: ${e.message}`, { cause: e });
+  return step.label ? errorAt(e, `onnxruntime, ${step.label} of the model`) : e;
 }
 
 /** A result into a tensor the caller allocated for it (fetches { name: tensor }), or the result itself. */

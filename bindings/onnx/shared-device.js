@@ -12,8 +12,8 @@
 // The device is never destroyed by the session unless this package made it (case 3, with the instance the
 // session made itself, at release()).
 
-/** The name of an execution provider entry ('webgpu', or { name: 'webgpu', ... }). */
-function providerName(ep) {
+/** The name of an execution provider entry ('webgpu', or { name: 'webgpu', ... }); null for anything else. */
+export function providerName(ep) {
   if (typeof ep === 'string') return ep;
   return ep && typeof ep === 'object' && typeof ep.name === 'string' ? ep.name : null;
 }

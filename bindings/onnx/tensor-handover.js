@@ -14,6 +14,8 @@
 // onnxruntime's pool; a layer's buffer belongs to the tensor made here, whose dispose() destroys it. The session
 // disposes every such tensor of a run once no later step reads it (session.js), except those run() returns.
 
+import { USAGE } from '../webgpu/resident-tensors.js';
+
 /** Where a tensor's data is: 'cpu' (also 'cpu-pinned'), 'gpu-buffer', ... */
 export function locationOf(tensor) {
   return tensor.location === undefined || tensor.location === 'cpu-pinned' ? 'cpu' : tensor.location;
@@ -83,7 +85,7 @@ export class TensorHandover {
 /** The first `bytes` of a GPU buffer read back into a Float32Array (the buffer needs COPY_SRC). */
 async function readBuffer(device, buffer, bytes) {
   const size = Math.max(16, Math.ceil(bytes / 16) * 16);
-  const staging = device.createBuffer({ size, usage: 0x01 | 0x08 /* MAP_READ | COPY_DST */, label: 'deformconv-wasm/onnx read-back' });
+  const staging = device.createBuffer({ size, usage: USAGE.MAP_READ | USAGE.COPY_DST, label: 'deformconv-wasm/onnx read-back' });
   try {
     const encoder = device.createCommandEncoder();
     encoder.copyBufferToBuffer(buffer, 0, staging, 0, Math.ceil(bytes / 4) * 4);
