@@ -193,13 +193,19 @@ describe('the worker\'s life', () => {
 
   test('the page keeps responding during a long call (a 5 ms timer keeps ticking); on the page\'s thread it does not', async () => {
     const r = await withPage(isolated, 'heartbeat', (page) => inPage(page, 'heartbeat', LONG));
+    const say = (s) => `${s.callMs.toFixed(0)} ms, ${s.beatsInCall} beats in it, longest gap ${s.maxGapMs.toFixed(1)} ms from ${s.maxGapFromMs.toFixed(0)} ms`;
     console.log(`heartbeat during a ${LONG.N}x${LONG.C}x${LONG.S}x${LONG.S} 3x3 call (${r.proxied.threads} threads): ` +
-      `proxied ${r.proxied.callMs.toFixed(0)} ms, longest gap ${r.proxied.maxGapMs.toFixed(1)} ms (${r.proxied.beats} beats); ` +
-      `on the page's thread ${r.here.callMs.toFixed(0)} ms, longest gap ${r.here.maxGapMs.toFixed(1)} ms`);
+      `proxied ${say(r.proxied)}; on the page's thread ${say(r.here)}`);
     expect(r.same).toBe(true);
-    expect(r.here.maxGapMs).toBeGreaterThan(0.8 * r.here.callMs); // the check can fail: a blocked page is seen
-    expect(r.proxied.callMs).toBeGreaterThan(100); // 20 beats at least
-    expect(r.proxied.maxGapMs).toBeLessThan(Math.max(100, r.proxied.callMs / 5));
+    // The check can fail: a page blocked by the call is seen (no beat for most of the call).
+    expect(r.here.maxGapMs).toBeGreaterThan(0.8 * r.here.callMs);
+    expect(r.proxied.callMs).toBeGreaterThan(100); // long enough for 20 beats
+    // Proxied, the timer keeps firing through the call. The bounds leave room for a busy machine, not for a blocked
+    // page: with `npm test` on 2 cores, another suite's processes can take the page's core for a while (a CI run saw
+    // a 449 ms gap in a 1,287 ms call, and 161 beats), where a blocked page gives one gap as long as the call and
+    // no beat in it.
+    expect(r.proxied.beatsInCall).toBeGreaterThanOrEqual(r.proxied.callMs / 25);
+    expect(r.proxied.maxGapMs).toBeLessThan(Math.max(100, r.proxied.callMs / 2));
   });
 });
 

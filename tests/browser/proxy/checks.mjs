@@ -320,7 +320,9 @@ function bigLayer(N, C, S) {
 
 /**
  * A heartbeat (a setTimeout chain, 5 ms apart) during one long call, on a proxied instance and on one that runs
- * on this thread: { proxied, here }, each { callMs, maxGapMs, beats }, and whether both gave the same output.
+ * on this thread: { proxied, here }, each { callMs, maxGapMs, maxGapFromMs, beatsInCall, threads }, and whether
+ * both gave the same output. maxGapMs is the longest time between two beats around the call, maxGapFromMs where it
+ * began (ms after the call was made), beatsInCall how many beats fired while the call was in flight.
  */
 export async function heartbeat({ N, C, S }) {
   const args = bigLayer(N, C, S);
@@ -330,23 +332,26 @@ export async function heartbeat({ N, C, S }) {
     const dc = await createDeformConv({ proxy });
     try {
       await dc.deformConv2d(...bigLayer(1, 4, 8)); // warm
-      let last = performance.now(), maxGap = 0, beats = 0, running = true;
+      const beats = [performance.now()];
+      let running = true;
       const beat = () => {
-        const now = performance.now();
-        maxGap = Math.max(maxGap, now - last);
-        last = now;
-        beats += 1;
+        beats.push(performance.now());
         if (running) setTimeout(beat, 5);
       };
       setTimeout(beat, 5);
       await new Promise((resolve) => setTimeout(resolve, 50));
       const t0 = performance.now();
       const y = await dc.deformConv2d(...args);
-      const callMs = performance.now() - t0;
+      const t1 = performance.now();
       await new Promise((resolve) => setTimeout(resolve, 50));
       running = false;
       outputs[name] = y.data;
-      results[name] = { callMs, maxGapMs: maxGap, beats, threads: dc.info().threads };
+      let maxGapMs = 0, maxGapFromMs = 0;
+      for (let i = 1; i < beats.length; i++) {
+        if (beats[i] - beats[i - 1] > maxGapMs) [maxGapMs, maxGapFromMs] = [beats[i] - beats[i - 1], beats[i - 1] - t0];
+      }
+      const beatsInCall = beats.filter((t) => t > t0 && t < t1).length;
+      results[name] = { callMs: t1 - t0, maxGapMs, maxGapFromMs, beatsInCall, threads: dc.info().threads };
     } finally {
       dc.dispose();
     }
