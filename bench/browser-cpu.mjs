@@ -22,6 +22,7 @@ import { createOurs } from './ours-wasm.mjs';
 import { makeTensors } from './data.mjs';
 import { peakModuleBytes } from './peak.mjs';
 import { SHAPES, flops } from './shapes.mjs';
+import { median } from './timing.mjs';
 
 const { launchChromium } = createRequire(import.meta.url)('../tests/browser/chromium.js');
 
@@ -128,11 +129,6 @@ async function chromiumEngine(ourOptions) {
     },
   };
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** CPU ms per call of ours, onnxruntime-web and the peak loop, per shape and engine: { peak, shapes }. */
 export async function measureCpu({ shapes, reps = 6, calls = 3, ourOptions = {}, log = () => {} }) {

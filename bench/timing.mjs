@@ -1,7 +1,7 @@
 // The timing harness: several implementations of one call timed in alternating runs (A A A A, B B B B, A A A
-// A, ...), so that machine noise hits them alike, each until a time budget is spent. A run is RUN_CALLS calls
-// back to back, as an application that runs a model makes them; the first call of a run is not counted (it
-// starts on cores that sat idle), the others are. Reports the median and the best time.
+// A, ...), so that machine noise hits them alike, each until a time budget is spent. A run is
+// run-of-calls.mjs's: RUN_CALLS calls back to back, as an application that runs a model makes them, the first
+// not counted. Reports the median and the best time.
 // Between two runs the harness waits, untimed, until this process is idle again: onnxruntime-web's worker
 // threads spin for about 20 ms of CPU after each of its calls (measured in Node 20), which would otherwise eat
 // into the next run's cores.
@@ -13,6 +13,7 @@
 // how many rounds were left out.
 import { loadSnapshot, otherCores } from './cpu-load.mjs';
 import { probePeak } from './peak.mjs';
+import { timeRun } from './run-of-calls.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,8 +48,6 @@ export async function waitForQuiet(maxOtherCores = 0.1, maxSeconds = 30) {
   return false;
 }
 
-const RUN_CALLS = 4;
-
 // The fastest probe so far (GFLOP/s of the peak loop on this thread) and the share of it a block needs.
 const MIN_SPEED = 0.93;
 let bestProbe = 0;
@@ -72,14 +71,7 @@ async function timeBlock(fns, { seconds, minRuns, maxRuns }) {
     const round = {};
     for (const name of names) {
       await settle();
-      await fns[name]();
-      const run = [];
-      for (let i = 1; i < RUN_CALLS; i++) {
-        const t0 = performance.now();
-        await fns[name]();
-        run.push(performance.now() - t0);
-      }
-      round[name] = run;
+      round[name] = await timeRun(fns[name]);
     }
     if (Math.min(before, probe()) < MIN_SPEED * bestProbe && performance.now() - start < 4 * seconds * 1000 * names.length) {
       dropped++;

@@ -1,8 +1,8 @@
 // Bundles what the benchmark page (web/bench.html) cannot import as is: bench/onnx-model.mjs, the project's ONNX
 // model builder, with onnx-proto (CommonJS protobufjs code) into one ES module for browsers,
-// dist/bench/onnx-model.mjs. The page imports bench/shapes.mjs, data.mjs and agreement.mjs directly (plain ES
-// modules) and onnxruntime-web from node_modules, all served by scripts/serve.mjs. dist/bench/ is not part of the
-// npm package (package.json "files" lists what is).
+// dist/bench/onnx-model.mjs. The page imports bench/shapes.mjs, data.mjs, agreement.mjs and run-of-calls.mjs
+// directly (plain ES modules) and onnxruntime-web from node_modules, all served by scripts/serve.mjs. dist/bench/
+// is not part of the npm package (package.json "files" lists what is).
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -7,8 +7,8 @@
 //
 // Per shape: both libraries run once and must agree to 1e-4 (bench/agreement.mjs); after one more warm-up call
 // each, they are timed in alternating rounds until a time budget is spent. A round is one run of each library,
-// in turns (ours first in even rounds, onnxruntime-web first in odd ones); a run is RUN_CALLS calls back to back,
-// as an application running a model makes them, the first not counted (it starts on threads that sat idle).
+// in turns (ours first in even rounds, onnxruntime-web first in odd ones); a run is bench/run-of-calls.mjs's:
+// RUN_CALLS calls back to back, as an application running a model makes them, the first not counted.
 // Before each run the runner pauses PAUSE_MS, untimed: onnxruntime-web's threads spin for a while after its
 // calls (and ours for up to 2 ms), and the next run must not start on cores they still hold; the pause is also
 // when the page repaints the progress bar. Reported per shape: the median and quartiles of each library's
@@ -19,12 +19,12 @@ import { createDeformConv } from '../dist/browser.mjs';
 import * as ort from '../node_modules/onnxruntime-web/dist/ort.wasm.min.mjs';
 import { AGREEMENT_TOLERANCE, compareOutputs } from '../bench/agreement.mjs';
 import { makeTensors } from '../bench/data.mjs';
+import { timeRun } from '../bench/run-of-calls.mjs';
 import { SHAPES, flops } from '../bench/shapes.mjs';
 import { deformConvModel } from '../dist/bench/onnx-model.mjs';
 import { checkSettings } from './bench-settings.js';
 import { median, summary } from './bench-stats.js';
 
-export const RUN_CALLS = 4;
 export const PAUSE_MS = 25;
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,13 +48,7 @@ async function timeAlternating(fns, settings, { onRound, shouldStop }) {
     for (const name of order) {
       if (shouldStop()) throw new BenchmarkStopped();
       await pause(PAUSE_MS);
-      await fns[name]();
-      const run = [];
-      for (let i = 1; i < RUN_CALLS; i++) {
-        const t0 = performance.now();
-        await fns[name]();
-        run.push(performance.now() - t0);
-      }
+      const run = await timeRun(fns[name]);
       times[name].push(...run);
       runMedians[name].push(median(run));
     }

@@ -6,6 +6,7 @@
 // /vendor/onnxruntime-web/), loaded at the first model. Its own module: main.js does not depend on it.
 // window.deformconvModelDemo exposes the state to the browser tests (tests/browser/model-section.test.js).
 import { InferenceSession } from '../dist/onnx-browser.mjs';
+import { median } from './bench-stats.js';
 
 const ORT_MODULE = '../vendor/onnxruntime-web/ort.wasm.min.mjs';
 const TIMED_RUNS = 5;
@@ -227,8 +228,6 @@ function largestDifference(ours, theirs) {
   }
   return { worst, where };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function run() {
   const ort = await loadOrt();
